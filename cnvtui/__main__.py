@@ -1,0 +1,5 @@
+"""Allows `python -m cnvtui`."""
+
+from cnvtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from cnvtui.checks.command import main
+
+sys.exit(main())

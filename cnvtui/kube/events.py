@@ -1,0 +1,53 @@
+"""What the access layer hands upward: object changes and stream states, both plain data.
+
+The state layer consumes these without knowing about HTTP; the recorder serialises them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+Obj = dict[str, Any]
+ChangeType = Literal["ADDED", "MODIFIED", "DELETED"]
+Shrink = Callable[[Obj], Obj]
+"""Maps an object as it arrives to what its consumer keeps (injected from above: the kube
+layer does not know which fields matter)."""
+
+
+class StreamState(StrEnum):
+    """The health of one list+watch stream, as the user should see it."""
+
+    SYNCING = "syncing"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    FORBIDDEN = "forbidden"
+    UNAUTHORIZED = "unauthorized"
+    NOT_INSTALLED = "not installed"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectChange:
+    """One object added, modified or deleted, as seen by stream `kind` (a ResourceKind key)."""
+
+    kind: str
+    type: ChangeType
+    obj: Obj
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStatus:
+    """A stream's state changed. `since` is when it entered the state; `as_of` when data was
+    last known current (for "reconnecting, data as of HH:MM:SS")."""
+
+    kind: str
+    state: StreamState
+    since: float
+    as_of: float | None = None
+    message: str = ""
+
+
+KubeEvent = ObjectChange | StreamStatus

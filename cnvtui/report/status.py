@@ -1,0 +1,173 @@
+"""`cnvtui status` against a live cluster: once, `--watch`, or `--wait-for`.
+
+All three share one path: connect, find the HCO namespace, start the same watch streams as
+the dashboard, wait until each has answered, then either print the picture once or keep
+building pictures (after each burst of events, and at least every `tick` seconds so that ages
+and timeouts move) and hand them to the `Watcher` and/or the `Waiter`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from cnvtui.exitcodes import ExitCode
+from cnvtui.kube.settings import DEFAULT_SETTINGS, WatchSettings
+from cnvtui.report.formats import Source, render, render_data, stamp, status_data
+from cnvtui.report.live import LiveFeed, connect, find_hco_namespace
+from cnvtui.report.waiting import DEFAULT_GRACE, Goal, Outcome, Waiter
+from cnvtui.report.watching import Watcher, text_line
+from cnvtui.state.model import UpdatePicture
+from cnvtui.state.picture import build_picture
+from cnvtui.state.text import human_duration, safe_text
+
+__all__ = ["StatusOptions", "run_live"]
+
+WATCH_MAX_VMIS = 20
+"""Outdated-VMI rows in each --watch JSON line (the full list is one `status -o json` away)."""
+WATCH_TIMELINE = 20
+"""Timeline entries in each --watch JSON line."""
+
+
+@dataclass(frozen=True)
+class StatusOptions:
+    """Everything `cnvtui status` was asked to do (built from the command line or by tests)."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    output: str = "table"
+    watch: bool = False
+    wait_for: Goal | None = None
+    timeout: float | None = None
+    grace: float = DEFAULT_GRACE
+    cnv_version: str | None = None
+    """--wait-for done/healthy: also wait until the HCO reports this CNV version."""
+    interval: float = 5.0
+    """--watch: least seconds between lines that only report new counts."""
+    record: str | None = None
+    replay: str | None = None
+    at: str | None = None
+    max_vmis: int | None = None
+    sync_timeout: float = 60.0
+    """Seconds to wait for every stream's first answer before giving up."""
+    tick: float = 1.0
+    """Seconds between pictures while nothing happens."""
+    settings: WatchSettings = DEFAULT_SETTINGS
+    clock: Callable[[], float] = field(default=time.time)
+
+
+class Printer:
+    """Writes --watch lines and final results in the chosen format, flushing each."""
+
+    def __init__(self, options: StatusOptions, source: Source, out: TextIO) -> None:
+        self.options = options
+        self.source = source
+        self.out = out
+
+    def _write(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def line(self, picture: UpdatePicture, changes: list[str]) -> None:
+        o = self.options
+        if o.output == "table":
+            self._write(text_line(stamp(picture.now), picture, changes))
+            return
+        data = self._data(picture, watch=True)
+        data["changes"] = changes
+        self._write(render_data(data, o.output, compact=True))
+
+    def _data(self, picture: UpdatePicture, *, watch: bool) -> dict[str, Any]:
+        o = self.options
+        max_vmis = o.max_vmis
+        if watch and max_vmis is None:
+            max_vmis = WATCH_MAX_VMIS
+        timeline = WATCH_TIMELINE if watch else None
+        return status_data(picture, self.source, max_vmis=max_vmis, timeline=timeline)
+
+    def status(self, picture: UpdatePicture) -> None:
+        o = self.options
+        self._write(render(picture, o.output, self.source, max_vmis=o.max_vmis))
+
+    def outcome(self, picture: UpdatePicture, outcome: Outcome, goal: Goal) -> None:
+        o = self.options
+        result = {ExitCode.OK: "reached", ExitCode.TIMEOUT: "timeout"}.get(outcome.code, "failed")
+        if o.output == "table":
+            if o.watch:
+                message = safe_text(outcome.message, 300)
+                self._write(f"{stamp(picture.now)}  wait for {goal.value}: {result}: {message}")
+            else:
+                self._write(render(picture, "table", self.source, max_vmis=o.max_vmis))
+                self._write(f"Wait for {goal.value}: {result}: {safe_text(outcome.message, 300)}")
+            return
+        data = self._data(picture, watch=o.watch)
+        data["wait"] = {
+            "goal": goal.value,
+            "result": result,
+            "message": outcome.message,
+            "exit_code": int(outcome.code),
+        }
+        self._write(render_data(data, o.output, compact=o.watch))
+
+
+async def run_live(options: StatusOptions, out: TextIO, err: TextIO) -> int:
+    """Run the command against the cluster; StatusFailure for connection problems."""
+    client = await connect(options.kubeconfig, options.context)
+    try:
+        namespace = await find_hco_namespace(client, options.namespace)
+        feed = LiveFeed(
+            client,
+            namespace,
+            settings=options.settings,
+            record=options.record,
+            clock=options.clock,
+        )
+        async with feed:
+            await feed.sync(options.sync_timeout)
+            info = client.info
+            source = Source("cluster", info.context, info.server, namespace)
+            printer = Printer(options, source, out)
+            if not options.watch and options.wait_for is None:
+                printer.status(build_picture(feed.store, options.clock()))
+                return ExitCode.OK
+            return await _follow(feed, options, printer, err)
+    finally:
+        await client.close()
+
+
+async def _follow(feed: LiveFeed, options: StatusOptions, printer: Printer, err: TextIO) -> int:
+    loop = asyncio.get_running_loop()
+    watcher = Watcher(options.interval) if options.watch else None
+    goal = options.wait_for
+    waiter = Waiter(goal, options.grace, options.cnv_version) if goal is not None else None
+    deadline = None if options.timeout is None else loop.time() + options.timeout
+    while True:
+        picture = build_picture(feed.store, options.clock())
+        if watcher is not None:
+            changes = watcher.observe(picture)
+            if changes is not None:
+                printer.line(picture, changes)
+        if waiter is not None and goal is not None:
+            outcome = waiter.observe(picture)
+            if outcome is None and deadline is not None and loop.time() >= deadline:
+                waited = human_duration(options.timeout)
+                outcome = Outcome(
+                    ExitCode.TIMEOUT,
+                    f"timed out after {waited} waiting for {goal.value}; now {picture.headline}",
+                )
+            if outcome is not None:
+                printer.outcome(picture, outcome, goal)
+                if outcome.code != ExitCode.OK:
+                    err.write(f"cnvtui status: {safe_text(outcome.message, 400)}\n")
+                    err.flush()
+                return outcome.code
+        await feed.relogin()
+        wait = options.tick
+        if deadline is not None:
+            wait = max(0.0, min(wait, deadline - loop.time()))
+        if await feed.wait(wait):
+            await asyncio.sleep(min(0.2, options.tick))  # let a burst finish: one picture for it

@@ -1,0 +1,1 @@
+"""Screens pushed over the dashboard: object details and help."""

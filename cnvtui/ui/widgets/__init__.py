@@ -1,0 +1,1 @@
+"""One widget per dashboard panel, plus the shared keyed table."""

@@ -1,0 +1,71 @@
+"""The replay's time bar: where in the recording the dashboard is, and whether it plays.
+
+One line above the footer: play state and speed, the recorded moment being shown, a bar over
+the recording's span, the offset from its start, and what is wrong with the file (cut off
+mid-write) when something is. It reads the replay source on a timer, so it moves while the
+recording plays without any event arriving.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.widgets import Static
+
+from cnvtui.kube.replay import ReplaySource
+from cnvtui.ui import render as r
+
+REFRESH = 0.25
+
+
+def _moment(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
+
+
+def _speed(speed: float) -> str:
+    return f"{speed:g}x"
+
+
+class TimeBar(Static):
+    """`▶ 4x  2024-05-01 03:15:02  ━━━━━●──────  +12m05s of 1h05m  (cut off: …)`."""
+
+    DEFAULT_CSS = """
+    TimeBar {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    """
+
+    def __init__(self, source: ReplaySource) -> None:
+        super().__init__(id="timebar")
+        self.source = source
+
+    def on_mount(self) -> None:
+        self.set_interval(REFRESH, self.refresh)
+
+    def describe(self, width: int) -> Text:
+        """The bar for a line `width` cells wide."""
+        s = self.source
+        now = s.now()
+        span = max(0.0, s.end - s.start)
+        if s.at_end:
+            state = Text("■ end ", "bold")
+        elif s.paused:
+            state = Text("⏸ paused ", r.WARN)
+        else:
+            state = Text(f"▶ {_speed(s.speed)} ", r.OK)
+        left = state.append(_moment(now), "bold").append("  ")
+        right = Text(f"  +{r.duration(now - s.start)} of {r.duration(span)}", r.DIM)
+        if s.note:
+            right.append("  ")
+            right.append_text(r.lit(f"({s.note})", r.WARN, limit=60))
+        room = max(4, width - left.cell_len - right.cell_len)
+        fraction = 1.0 if span <= 0 else min(1.0, max(0.0, (now - s.start) / span))
+        done = min(room - 1, int(fraction * (room - 1)))
+        bar = Text("━" * done, r.BUSY).append("●", "bold").append("─" * (room - 1 - done), r.DIM)
+        return left.append_text(bar).append_text(right)
+
+    def render(self) -> Text:
+        return self.describe(max(20, self.size.width))

@@ -1,0 +1,87 @@
+"""`status --wait-for`: each goal against a scenario that reaches (or never reaches) it."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from cnvtui.exitcodes import ExitCode
+from cnvtui.report.command import run_options
+from cnvtui.report.status import StatusOptions
+from cnvtui.report.waiting import Goal
+from cnvtui.sim.server import SimServer
+
+from .kit import FAST, SimFactory, scenario_server
+
+
+async def _wait(server: SimServer, goal: Goal, **extra: object) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    options = StatusOptions(
+        kubeconfig=str(server.kubeconfig_path),
+        wait_for=goal,
+        tick=0.2,
+        settings=FAST,
+        **extra,  # type: ignore[arg-type]
+    )
+    code = await run_options(options, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+async def test_approval_needed_is_reached_when_the_plan_waits(sim: SimFactory) -> None:
+    server = await scenario_server(sim, "manual-approval", speed=300.0)
+    code, out, err = await _wait(server, Goal.APPROVAL_NEEDED, timeout=60.0)
+    assert (code, err) == (ExitCode.OK, "")
+    assert "Verdict: Waiting for approval: install plan install-" in out
+    last = out.splitlines()[-1]
+    assert last.startswith("Wait for approval-needed: reached: install plan install-")
+    assert "kubevirt-hyperconverged-operator.v4.14.4" in last
+
+
+async def test_healthy_at_a_version_waits_for_the_update(sim: SimFactory) -> None:
+    server = await scenario_server(sim, "zstream", speed=300.0)
+    code, out, err = await _wait(
+        server, Goal.HEALTHY, cnv_version="4.14.4", timeout=60.0, output="json"
+    )
+    assert (code, err) == (ExitCode.OK, "")
+    data = json.loads(out)
+    assert data["wait"] == {
+        "goal": "healthy",
+        "result": "reached",
+        "message": "HCO healthy, CNV 4.14.4",
+        "exit_code": 0,
+    }
+    assert data["hco"]["healthy"] is True
+    assert [c["phase"] for c in data["csvs"]] == ["Succeeded"]
+
+
+async def test_done_is_immediate_on_a_settled_cluster(sim: SimFactory) -> None:
+    server = await sim(vmis=3)
+    code, out, _ = await _wait(server, Goal.DONE, timeout=30.0)
+    assert code == ExitCode.OK
+    assert out.splitlines()[-1] == "Wait for done: reached: CNV 4.14.3, no update in progress"
+
+
+async def test_a_failed_update_ends_the_wait_with_its_reason(sim: SimFactory) -> None:
+    server = await scenario_server(sim, "degraded", speed=300.0)
+    code, out, err = await _wait(server, Goal.DONE, cnv_version="4.14.4", timeout=60.0, grace=0.0)
+    assert code == ExitCode.FAILED
+    assert err.startswith("cnvtui status: the update failed: Degraded: ")
+    assert len(err.splitlines()) == 1
+    assert "Wait for done: failed" in out
+
+
+async def test_timeout_says_where_the_update_stands(sim: SimFactory) -> None:
+    server = await sim(vmis=3)
+    code, _, err = await _wait(server, Goal.APPROVAL_NEEDED, timeout=0.5)
+    assert code == ExitCode.TIMEOUT
+    assert err == (
+        "cnvtui status: timed out after 0s waiting for approval-needed; "
+        "now Idle: CNV 4.14.3, no update in progress\n"
+    )
+
+
+async def test_no_cnv_in_the_namespace_fails_instead_of_waiting(sim: SimFactory) -> None:
+    server = await sim(vmis=3)
+    code, _, err = await _wait(server, Goal.DONE, namespace="nowhere", grace=0.0)
+    assert code == ExitCode.FAILED
+    assert err == "cnvtui status: no OpenShift Virtualization found in namespace nowhere\n"
