@@ -11,7 +11,6 @@ the fresh preview to confirm again. Errors are messages; the dashboard keeps run
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
 
 from rich.text import Text
 from textual import work
@@ -45,7 +44,7 @@ from cnvtui.ui.screens.strategy_form import StrategyFormScreen
 from cnvtui.ui.widgets.keyed_table import KeyedTable
 from cnvtui.ui.widgets.panel import ObjectRef
 
-__all__ = ["ACTION_KEYS", "ActionKeys", "ActionsBar"]
+__all__ = ["ACTION_BINDINGS", "ACTION_KEYS", "ActionKeys", "ActionsBar"]
 
 ACTION_KEYS: dict[str, str] = {
     "approve": "approve",
@@ -92,17 +91,22 @@ class ActionsBar(Static):
         self.update(text)
 
 
-class ActionKeys(App[int]):
-    """Mixin for the dashboard app; it needs `store`, `picture` and `actions`."""
+ACTION_BINDINGS: list[BindingType] = [
+    Binding("a", "approve", "Approve update"),
+    Binding("w", "strategy", "Workload strategy"),
+    Binding("S", "stop_workloads", "Stop workload updates", key_display="S"),
+    Binding("R", "restore_workloads", "Restore workload updates", key_display="R"),
+    Binding("p", "pools", "Pause pools"),
+    Binding("U", "ocp_update", "Update OpenShift", key_display="U"),
+]
+"""The write keys. The app lists them after `q` and `?`, so a narrow footer that cuts
+its end still shows how to quit and get help."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "approve", "Approve update"),
-        Binding("w", "strategy", "Workload strategy"),
-        Binding("S", "stop_workloads", "Stop workload updates", key_display="S"),
-        Binding("R", "restore_workloads", "Restore workload updates", key_display="R"),
-        Binding("p", "pools", "Pause pools"),
-        Binding("U", "ocp_update", "Update OpenShift", key_display="U"),
-    ]
+
+class ActionKeys(App[int]):
+    """Mixin for the dashboard app; it needs `store`, `picture` and `actions`.
+
+    Its keys are `ACTION_BINDINGS`, which the app puts into its own `BINDINGS`."""
 
     store: Store
     picture: UpdatePicture | None
@@ -183,7 +187,7 @@ class ActionKeys(App[int]):
             text.append(" READ-ONLY ", "bold reverse")
             text.append("  write keys are hidden; cnvtui sends no writes", r.DIM)
             return text
-        keys = {b.action: b.key for b in Binding.make_bindings(ActionKeys.BINDINGS)}
+        keys = {b.action: b.key for b in Binding.make_bindings(ACTION_BINDINGS)}
         for name, state in zip(ACTION_KEYS, states, strict=True):
             if state.shown and not state.allowed:
                 if text:

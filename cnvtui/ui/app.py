@@ -38,7 +38,7 @@ from cnvtui.kube.events import ObjectChange
 from cnvtui.state.model import UpdatePicture
 from cnvtui.state.picture import build_picture
 from cnvtui.state.store import Store
-from cnvtui.ui.actions_bindings import ActionKeys, ActionsBar
+from cnvtui.ui.actions_bindings import ACTION_BINDINGS, ActionKeys, ActionsBar
 from cnvtui.ui.run import run_dashboard, run_dashboard_async
 from cnvtui.ui.screens.details import DetailsScreen
 from cnvtui.ui.screens.eus import EusScreen
@@ -46,10 +46,9 @@ from cnvtui.ui.screens.help import HelpScreen
 from cnvtui.ui.screens.preflight import PreflightScreen
 from cnvtui.ui.screens.streams import StreamsScreen
 from cnvtui.ui.source import DashboardSource
-from cnvtui.ui.theme import DEFAULT_THEME, register_themes
+from cnvtui.ui.theme import DEFAULT_THEME, keep_no_color_readable, register_themes
 from cnvtui.ui.widgets.hco import HcoPanel
 from cnvtui.ui.widgets.header import ClusterHeader, Target
-from cnvtui.ui.widgets.keyed_table import KeyedTable
 from cnvtui.ui.widgets.migrations import MigrationsPanel
 from cnvtui.ui.widgets.operator import OperatorPanel
 from cnvtui.ui.widgets.outdated import OutdatedPanel
@@ -108,6 +107,7 @@ class DashboardApp(ActionKeys):
         # Over SSH, Ctrl-C is how a terminal program is left; it ends with the shell's 130.
         Binding("ctrl+c", "interrupt", "Quit (exit 130)", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
+        *ACTION_BINDINGS,
         Binding("c", "connections", "Connections", show=False),
         Binding("e", "eus_guide", "EUS guide"),
         Binding("f", "preflight", "Preflight", show=False),
@@ -165,6 +165,7 @@ class DashboardApp(ActionKeys):
         """Seconds the last picture took to build and hand to the widgets."""
         register_themes(self)
         self.theme = theme or DEFAULT_THEME
+        keep_no_color_readable(self)
         self._header = ClusterHeader(target)
         self._panels: tuple[Panel, ...] = (
             OperatorPanel(),
@@ -455,17 +456,24 @@ class DashboardApp(ActionKeys):
 
     def binding_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
         return [
-            ("Everywhere", [*self.BINDINGS, Binding("ctrl+p", "", "Command palette")]),
+            (
+                "Everywhere",
+                [
+                    *(b for b in self.BINDINGS if b not in ACTION_BINDINGS),
+                    Binding("ctrl+p", "", "Command palette"),
+                ],
+            ),
             (
                 "In a table",
                 [
-                    *KeyedTable.BINDINGS,
+                    Binding("enter", "", "Details of the row's object", key_display="⏎"),
                     Binding("up", "", "Move between rows", key_display="↑ ↓"),
                     Binding("pageup", "", "Page through rows", key_display="pgup pgdn"),
                     Binding("home", "", "First / last row", key_display="home end"),
+                    Binding("left", "", "Scroll sideways (wide columns)", key_display="← →"),
                 ],
             ),
-            ("Actions (writes; hidden in read-only mode)", ActionKeys.BINDINGS),
+            ("Actions (writes; hidden in read-only mode)", ACTION_BINDINGS),
             ("Outdated VMIs panel", OutdatedPanel.BINDINGS),
             ("Details screen", DetailsScreen.BINDINGS),
             ("EUS guide", EusScreen.BINDINGS),

@@ -152,3 +152,36 @@ def test_ctrl_c_leaves_the_dashboard_with_130(session: str, tmp_path: Path) -> N
         time.sleep(0.2)
     assert status.exists(), f"Ctrl-C did not quit:\n{capture(session)}"
     assert status.read_text().strip() == "130"
+
+
+def _colour_codes(screen: str) -> list[str]:
+    """The SGR parameters in `screen` that set a colour (default-colour resets excluded)."""
+    found: list[str] = []
+    for params in re.findall(r"\x1b\[([0-9;]*)m", screen):
+        codes = [int(p) if p else 0 for p in params.split(";")]
+        i = 0
+        while i < len(codes):
+            code = codes[i]
+            if code in (38, 48):
+                found.append(params)
+                break
+            if 30 <= code <= 37 or 40 <= code <= 47 or 90 <= code <= 97 or 100 <= code <= 107:
+                found.append(params)
+            i += 1
+    return found
+
+
+def test_no_color_draws_in_the_terminals_own_colours(session: str) -> None:
+    """NO_COLOR means the terminal's default colours, with bold and reverse kept: the screen
+    once came out black on black."""
+    live_in_tmux(session, f"NO_COLOR=1 {CNVTUI} demo --scenario steady --vmis 5")
+    result = subprocess.run(
+        ["tmux", "capture-pane", "-p", "-e", "-t", session],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    screen = result.stdout
+    assert "Operator" in screen and "● live" in screen
+    assert _colour_codes(screen) == [], screen[:400]
+    assert "\x1b[1m" in screen or ";1m" in screen, "bold is kept"

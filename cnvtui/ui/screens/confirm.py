@@ -16,53 +16,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from cnvtui.actions.base import Change
 from cnvtui.ui import render as r
+from cnvtui.ui.screens.dialog import DialogScreen, dialog_css
 
-__all__ = ["DIALOG_CSS", "ConfirmScreen", "change_text", "dialog_css"]
-
-DIALOG_CSS = """
-.action-dialog {
-    width: 120;
-    max-width: 96%;
-    height: auto;
-    max-height: 90%;
-    border: thick $warning 80%;
-    border-title-style: bold;
-    background: $surface;
-    padding: 0 1;
-}
-.action-dialog.-dangerous {
-    border: thick $error 80%;
-}
-.action-dialog .body {
-    height: auto;
-    max-height: 28;
-}
-.action-dialog .buttons {
-    height: auto;
-    align-horizontal: right;
-    margin-top: 1;
-}
-.action-dialog .buttons Button {
-    margin-left: 2;
-}
-.action-dialog .error {
-    color: $error;
-    height: auto;
-}
-.action-dialog Input {
-    width: 40;
-}
-"""
-
-
-def dialog_css(screen: str) -> str:
-    """The dialog styles for the modal class `screen`, centred over the dashboard."""
-    return f"{screen} {{ align: center middle; }}\n" + DIALOG_CSS
+__all__ = ["ConfirmScreen", "change_text"]
 
 
 def change_text(change: Change, *, patch: bool = True) -> Text:
@@ -101,12 +61,12 @@ def change_text(change: Change, *, patch: bool = True) -> Text:
     return text
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(DialogScreen[bool]):
     """Yes/no on one change; returns True only on an explicit confirmation."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "cancel", "Cancel"),
-        Binding("y", "confirm", "Confirm", show=False),
+        Binding("y", "confirm", "Confirm"),
     ]
     DEFAULT_CSS = dialog_css("ConfirmScreen")
     AUTO_FOCUS = "#confirm-word, #cancel"
@@ -137,16 +97,24 @@ class ConfirmScreen(ModalScreen[bool]):
                     variant="error" if change.dangerous else "warning",
                     disabled=bool(change.confirm_word),
                 )
+        yield from self.compose_footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "confirm" and not self._typed():
+            return None  # shown greyed until the word is typed
+        return True
 
     def _typed(self) -> bool:
         word = self.change.confirm_word
         if not word:
             return True
-        return self.query_one("#confirm-word", Input).value.strip() == word
+        typed = self.query("#confirm-word").results(Input)
+        return any(field.value.strip() == word for field in typed)
 
     @on(Input.Changed, "#confirm-word")
     def _word_changed(self) -> None:
         self.query_one("#confirm", Button).disabled = not self._typed()
+        self.refresh_bindings()
 
     @on(Input.Submitted, "#confirm-word")
     def _word_submitted(self) -> None:

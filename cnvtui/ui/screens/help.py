@@ -11,9 +11,9 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from cnvtui.ui import render as r
 
@@ -68,7 +68,10 @@ def describe(sections: Sequence[tuple[str, Iterable[BindingType]]]) -> Text:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every binding of the app, grouped by where it works."""
+    """Every binding of the app, grouped by where it works; beside the verdicts on a wide
+    terminal, above them on a narrow one (the screen's `-wide` class)."""
+
+    WIDE = 150
 
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close help", key_display="esc"),
@@ -77,6 +80,9 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, sections: Sequence[tuple[str, Iterable[BindingType]]]) -> None:
         super().__init__()
         self._sections = sections
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= self.WIDE, "-wide")
 
     def compose(self) -> ComposeResult:
         verdicts = Table.grid(padding=(0, 1))
@@ -90,7 +96,10 @@ class HelpScreen(ModalScreen[None]):
             hints.append(hint, r.DIM)
         with VerticalScroll(id="help-body") as scroll:
             scroll.border_title = "cnvtui keys (esc closes)"
-            yield Static(describe(self._sections))
-            yield Static(Text("\nVerdicts", "bold underline"))
-            yield Static(verdicts)
-            yield Static(hints)
+            with Horizontal(id="help-columns"):
+                yield Static(describe(self._sections), id="help-keys")
+                with Vertical(id="help-meaning"):
+                    yield Static(Text("Verdicts", "bold underline"))
+                    yield Static(verdicts)
+                    yield Static(hints)
+        yield Footer()

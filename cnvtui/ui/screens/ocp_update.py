@@ -13,19 +13,18 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cnvtui.actions.openshift import minor_of
 from cnvtui.ui import render as r
-from cnvtui.ui.screens.confirm import dialog_css
+from cnvtui.ui.screens.dialog import DialogScreen, dialog_css
 
 __all__ = ["OcpUpdateScreen"]
 
 
-class OcpUpdateScreen(ModalScreen[str | None]):
+class OcpUpdateScreen(DialogScreen[str | None]):
     """Returns the chosen version, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -55,7 +54,6 @@ class OcpUpdateScreen(ModalScreen[str | None]):
                 ". Every node will be drained and rebooted. Choose a version; you will be "
                 "asked to type it to confirm.",
             )
-            yield Static(intro)
             options = []
             for version, image in self.updates:
                 label = r.lit(version, "bold")
@@ -64,10 +62,13 @@ class OcpUpdateScreen(ModalScreen[str | None]):
                 if image:
                     label.append_text(r.lit(f"  {image}", r.DIM, limit=70))
                 options.append(Option(label, id=version))
-            yield OptionList(*options, id="ocp-versions")
+            with VerticalScroll(classes="body"):
+                yield Static(intro)
+                yield OptionList(*options, id="ocp-versions")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Choose…", id="choose", variant="error")
+        yield from self.compose_footer()
 
     def _chosen(self) -> str | None:
         options = self.query_one("#ocp-versions", OptionList)

@@ -13,13 +13,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 
 from cnvtui.state.model import PoolRow
 from cnvtui.ui import render as r
-from cnvtui.ui.screens.confirm import dialog_css
+from cnvtui.ui.screens.dialog import DialogScreen, dialog_css
 
 __all__ = ["PoolsScreen"]
 
@@ -29,7 +28,7 @@ HINT = (
 )
 
 
-class PoolsScreen(ModalScreen[tuple[str, bool] | None]):
+class PoolsScreen(DialogScreen[tuple[str, bool] | None]):
     """Returns (pool, wanted paused state) for the chosen row, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -55,11 +54,13 @@ class PoolsScreen(ModalScreen[tuple[str, bool] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="action-dialog", id="pools-dialog") as dialog:
             dialog.border_title = "Machine config pools"
-            yield Static(Text(HINT, r.DIM))
-            yield DataTable(id="pools-table", cursor_type="row")
+            with VerticalScroll(classes="body"):
+                yield Static(Text(HINT, r.DIM))
+                yield DataTable(id="pools-table", cursor_type="row")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Pause / unpause…", id="toggle", variant="warning")
+        yield from self.compose_footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#pools-table", DataTable)

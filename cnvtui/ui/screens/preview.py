@@ -12,20 +12,19 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 
 from cnvtui.actions.approve import PlanPreview
 from cnvtui.actions.base import Change
 from cnvtui.ui import render as r
-from cnvtui.ui.screens.confirm import dialog_css
+from cnvtui.ui.screens.dialog import DialogScreen, dialog_css
 from cnvtui.ui.widgets.measured_table import MeasuredTable
 
 __all__ = ["InstallPlanPreviewScreen"]
 
 
-class InstallPlanPreviewScreen(ModalScreen[bool]):
+class InstallPlanPreviewScreen(DialogScreen[bool]):
     """The plan's contents; True when the user goes on to approve."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -55,11 +54,13 @@ class InstallPlanPreviewScreen(ModalScreen[bool]):
         p = self.preview
         with Vertical(classes="action-dialog", id="preview-dialog") as dialog:
             dialog.border_title = f"Preview Install Plan {p.plan}"
-            yield Static(self._header(), id="plan-header")
-            yield MeasuredTable(id="plan-steps", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(classes="body"):
+                yield Static(self._header(), id="plan-header")
+                yield MeasuredTable(id="plan-steps", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Approve…", id="approve", variant="warning")
+        yield from self.compose_footer()
 
     def _header(self) -> Text:
         p = self.preview

@@ -14,7 +14,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from cnvtui.actions.base import Change, Refused
@@ -31,7 +30,8 @@ from cnvtui.kube.events import Obj
 from cnvtui.state.store import Store
 from cnvtui.state.views import as_int, as_str
 from cnvtui.ui import render as r
-from cnvtui.ui.screens.confirm import change_text, dialog_css
+from cnvtui.ui.screens.confirm import change_text
+from cnvtui.ui.screens.dialog import DialogScreen, dialog_css
 
 __all__ = ["StrategyFormScreen"]
 
@@ -43,11 +43,12 @@ METHOD_HELP = {
 }
 
 
-class StrategyFormScreen(ModalScreen[Change | None]):
+class StrategyFormScreen(DialogScreen[Change | None]):
     """Edit `workloadUpdateStrategy`; returns the change to confirm, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     AUTO_FOCUS = "#methods"
+    BODY_MAX = 40
     DEFAULT_CSS = (
         dialog_css("StrategyFormScreen")
         + """
@@ -65,7 +66,6 @@ class StrategyFormScreen(ModalScreen[Change | None]):
     }
     #strategy-preview-box {
         height: auto;
-        max-height: 16;
         margin-top: 1;
         border-top: solid $border-blurred;
     }
@@ -87,27 +87,29 @@ class StrategyFormScreen(ModalScreen[Change | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="action-dialog", id="strategy-dialog") as dialog:
             dialog.border_title = f"Workload update strategy ({self.api.label})"
-            with RadioSet(id="methods"):
-                for label in METHOD_CHOICES:
-                    now = " (now)" if label == self._initial else ""
-                    yield RadioButton(
-                        f"{label + now:<18} {METHOD_HELP[label]}",
-                        value=label == self._initial,
-                        id=f"method-{label}",
-                    )
-            with Horizontal(classes="field"):
-                yield Static("Batch eviction size")
-                yield Input(self._batch_size, id="size")
-            yield Static(id="size-error", classes="error")
-            with Horizontal(classes="field"):
-                yield Static("Batch eviction interval")
-                yield Input(self._interval, id="interval", placeholder="1m0s")
-            yield Static(id="interval-error", classes="error")
-            with VerticalScroll(id="strategy-preview-box"):
-                yield Static(id="strategy-preview")
+            with VerticalScroll(classes="body"):
+                with RadioSet(id="methods"):
+                    for label in METHOD_CHOICES:
+                        now = " (now)" if label == self._initial else ""
+                        yield RadioButton(
+                            f"{label + now:<18} {METHOD_HELP[label]}",
+                            value=label == self._initial,
+                            id=f"method-{label}",
+                        )
+                with Horizontal(classes="field"):
+                    yield Static("Batch eviction size")
+                    yield Input(self._batch_size, id="size")
+                yield Static(id="size-error", classes="error")
+                with Horizontal(classes="field"):
+                    yield Static("Batch eviction interval")
+                    yield Input(self._interval, id="interval", placeholder="1m0s")
+                yield Static(id="interval-error", classes="error")
+                with Vertical(id="strategy-preview-box"):
+                    yield Static(id="strategy-preview")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Review…", id="apply", variant="warning", disabled=True)
+        yield from self.compose_footer()
 
     def on_mount(self) -> None:
         self._update()

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from cnvtui.kube.events import StreamState
 from cnvtui.state.model import StreamRow
@@ -58,6 +58,7 @@ class StreamsScreen(ModalScreen[None]):
         with VerticalScroll(id="streams-body") as scroll:
             scroll.border_title = "Watches (esc closes)"
             yield Static(streams_table(self._streams, self._now), id="streams-table")
+        yield Footer()
 
     def show(self, streams: tuple[StreamRow, ...], now: float) -> None:
         self.query_one("#streams-table", Static).update(streams_table(streams, now))

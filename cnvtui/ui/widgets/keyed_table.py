@@ -28,7 +28,12 @@ class KeyedTable(MeasuredTable[Cell]):
     details; the binding is shown only while the cursor is on such a row.
     """
 
-    BINDINGS = [Binding("enter", "details", "Details")]
+    BINDINGS = [
+        Binding("enter", "details", "Details"),
+        # DataTable's home/end scroll sideways; in a list of rows they mean first and last row.
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
 
     def __init__(
         self,
