@@ -7,6 +7,7 @@ Textual and `--help` answers at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -29,7 +30,8 @@ def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--read-only",
         action="store_true",
-        help="offer no actions and send no write request at all",
+        help="offer no actions and send no write request at all (also CNVTUI_READ_ONLY=1, "
+        "e.g. in the shell profile of a bastion that must never write)",
     )
     parser.add_argument(
         "--low-bandwidth",
@@ -68,7 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
         "dashboard on it over real HTTP. q quits both.",
     )
     _epilog(demo, "demo")
-    demo.add_argument("--read-only", action="store_true", help="offer no actions")
+    # SUPPRESS: without the flag here, `cnvtui --read-only demo` keeps the global one.
+    demo.add_argument(
+        "--read-only", action="store_true", default=argparse.SUPPRESS, help="offer no actions"
+    )
     from cnvtui.sim.scenarios import add_scenario_arguments
 
     add_scenario_arguments(demo)
@@ -121,9 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+READ_ONLY_ENV = "CNVTUI_READ_ONLY"
+"""Set to 1 to make every dashboard read-only without the flag (a setting for a bastion)."""
+
+
+def read_only_from_env() -> bool:
+    """Whether `CNVTUI_READ_ONLY` asks for read-only mode (1, true, yes, on)."""
+    return os.environ.get(READ_ONLY_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.read_only = args.read_only or read_only_from_env()
     try:
         if args.command == "sim":
             from cnvtui.sim import command as sim_command

@@ -33,6 +33,8 @@ BLOCKERS_FOUND = ExitCode.ERROR
 """1: the codes of a checking tool, as the command was specified (see `COMMAND_CODES`)."""
 COULD_NOT_CHECK = ExitCode.USAGE
 """2: whatever kept the checks from running; the reason says which."""
+LIST_KINDS = 6
+"""Unreadable kinds named in the one stderr line (the report has them all)."""
 
 
 def _target(text: str) -> str:
@@ -119,8 +121,13 @@ async def run_async(
     code = BLOCKERS_FOUND if report.blockers else ExitCode.OK
     if report.unreadable:
         code = COULD_NOT_CHECK
+        kinds = report.unreadable_kinds
+        shown = ", ".join(kinds[:LIST_KINDS]) + (
+            f" and {len(kinds) - LIST_KINDS} more" if len(kinds) > LIST_KINDS else ""
+        )
         print(
-            "cnvtui preflight: could not check everything: " + "; ".join(report.unreadable),
+            f"cnvtui preflight: could not check everything: cannot read {shown} "
+            "(the reasons are in the report)",
             file=err,
         )
     if as_json:

@@ -42,10 +42,13 @@ def render_table(report: PreflightReport, *, width: int = 100, where: str = "") 
     lines.append("")
     for reason in report.unreadable:
         lines.append(f"could not read {safe_text(reason)}")
-    ok = len(report.findings) - len(report.blockers) - len(report.warnings)
+    ok = (
+        len(report.findings) - len(report.blockers) - len(report.warnings) - len(report.not_checked)
+    )
+    unknown = f"{len(report.not_checked)} not checked, " if report.not_checked else ""
     lines.append(
         f"{_count(len(report.blockers), 'blocker')}, {_count(len(report.warnings), 'warning')}, "
-        f"{ok} ok"
+        f"{unknown}{ok} ok"
     )
     return "\n".join(lines)
 

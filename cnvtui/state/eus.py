@@ -419,6 +419,10 @@ class _Builder:
             return False
         if self.f.cnv > minor:
             return True
+        if any((parse_minor(c.version) or (0, 0)) > minor for c in self.f.picture.csvs):
+            # OLM only starts the next minor's CSV once this one let it (Upgradeable): the
+            # HCO reconciling again for the next hop does not undo this step.
+            return True
         upgradeable, _ = _hco_condition(self.f.picture.hco, "Upgradeable")
         progressing, _ = _hco_condition(self.f.picture.hco, "Progressing")
         return upgradeable == "True" and progressing != "True"
@@ -736,18 +740,26 @@ class _Builder:
             self.add("unpause_pools", StepState.TODO, "after: Methods restored")
             return
         if paused:
-            if self.steps["migrations_done"].state != StepState.DONE:
+            migrations = self.steps["migrations_done"].state
+            if migrations not in (StepState.DONE, StepState.BLOCKED):
                 self.add(
                     "unpause_pools",
                     StepState.TODO,
                     f"after: Migrations done (then unpause {', '.join(paused)})",
                 )
                 return
+            # VMIs that will never migrate by themselves must not keep pools paused:
+            # certificate rotation waits on the pools, not on those VMs.
+            aside = (
+                "; the outdated VMIs left need a restart, not paused pools"
+                if migrations == StepState.BLOCKED
+                else ""
+            )
             self.add(
                 "unpause_pools",
                 StepState.WAITING,
                 f"still paused: {', '.join(paused)}; unpause so workers update once (and "
-                "certificates rotate)",
+                f"certificates rotate){aside}",
                 StepOffer(
                     "pool_paused",
                     f"unpause pool {paused[0]}",
@@ -773,7 +785,8 @@ def _warnings(b: _Builder) -> list[str]:
     f = b.f
     out: list[str] = []
     paused = [p.name for p in f.workers if p.paused]
-    if paused and b.steps["migrations_done"].state == StepState.DONE and b.final:
+    settled = b.steps["migrations_done"].state in (StepState.DONE, StepState.BLOCKED)
+    if paused and settled and b.final:
         out.append(
             f"pool {', '.join(paused)} left paused: a paused pool blocks certificate rotation"
         )

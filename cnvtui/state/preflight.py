@@ -54,6 +54,8 @@ class FindingVerdict(StrEnum):
     OK = "ok"
     WARNING = "warning"
     BLOCKER = "blocker"
+    UNKNOWN = "unknown"
+    """Not checked: a kind the check reads could not be read (its answer would be a guess)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,15 @@ class PreflightReport:
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.verdict == FindingVerdict.WARNING)
 
+    @property
+    def not_checked(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.verdict == FindingVerdict.UNKNOWN)
+
+    @property
+    def unreadable_kinds(self) -> tuple[str, ...]:
+        """Just the kinds of `unreadable`, for a one-line summary."""
+        return tuple(reason.split(":", 1)[0] for reason in self.unreadable)
+
     def to_json(self) -> dict[str, object]:
         return {
             "openshiftVersion": self.openshift_version,
@@ -118,6 +129,7 @@ class PreflightReport:
             "target": self.target,
             "blockers": len(self.blockers),
             "warnings": len(self.warnings),
+            "notChecked": len(self.not_checked),
             "unreadable": list(self.unreadable),
             "findings": [f.to_json() for f in self.findings],
         }
@@ -748,17 +760,62 @@ CHECKS: Mapping[str, Check] = {
 }
 """The check groups, in the order they are reported."""
 
-_ORDER = {FindingVerdict.BLOCKER: 0, FindingVerdict.WARNING: 1, FindingVerdict.OK: 2}
+_ORDER = {
+    FindingVerdict.BLOCKER: 0,
+    FindingVerdict.WARNING: 1,
+    FindingVerdict.UNKNOWN: 2,
+    FindingVerdict.OK: 3,
+}
 _UNREADABLE = (StreamState.FORBIDDEN, StreamState.UNAUTHORIZED)
+_READS: Mapping[str, tuple[str, ...]] = {
+    "subscription": ("subscription",),
+    "subscription.installplan": ("subscription", "installplan"),
+    "versions": ("clusterversion", "hco", "csv"),
+    "hco": ("hco",),
+    "kubevirt": ("hco", "kubevirt"),
+    "workloads": ("hco", "kubevirt", "vmi"),
+    "workloads.outdated": ("hco", "vmi"),
+    "workloads.migrations": ("vmim",),
+    "nodes.legacy_maintenance": ("legacynodemaintenance",),
+    "nodes.schedulable": ("node", "nodemaintenance"),
+    "nodes.pools_degraded": ("mcp",),
+    "nodes.pools_paused": ("mcp",),
+}
+"""The kinds each check reads (by check id, else by its group before the dot)."""
+
+
+def _reads(check: str) -> tuple[str, ...]:
+    return _READS.get(check) or _READS.get(check.split(".", 1)[0], ())
+
+
+def _unless_unread(finding: Finding, unread: set[str]) -> Finding:
+    """A finding drawn from a kind that could not be read is replaced by "not checked"."""
+    missing = [kind for kind in _reads(finding.check) if kind in unread]
+    if not missing:
+        return finding
+    return Finding(
+        finding.check,
+        FindingVerdict.UNKNOWN,
+        (),
+        f"not checked: could not read {', '.join(missing)}",
+        "needs get, list and watch on them (the API server's reasons are listed below)",
+    )
 
 
 def run_preflight(store: Store, now: float, target: str | None = None) -> PreflightReport:
     """Every check over `store`; `target` ("4.14") adds the update path to it."""
     picture = build_picture(store, now)
     inp = _Input(store, picture, parse_minor(target) if target else None)
+    unread = {kind for kind, status in store.streams.items() if status.state in _UNREADABLE}
     findings: list[Finding] = []
+    not_checked: set[str] = set()
     for check in CHECKS.values():
-        findings.extend(check(inp))
+        for finding in (_unless_unread(f, unread) for f in check(inp)):
+            if finding.verdict == FindingVerdict.UNKNOWN:
+                if finding.check in not_checked:
+                    continue
+                not_checked.add(finding.check)
+            findings.append(finding)
     findings.sort(key=lambda f: _ORDER[f.verdict])
     unreadable = tuple(
         f"{kind}: {status.state.value}" + (f" ({status.message})" if status.message else "")

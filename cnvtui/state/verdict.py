@@ -131,8 +131,14 @@ def _updating(
             source = f" (replaces {csv.replaces})" if csv.replaces else ""
             return f"CSV {csv.name} {csv.phase}{source}"
     for plan in plans:
-        if plan.is_current and plan.phase in ("Installing", "Planning") and plan.approved:
-            return f"install plan {plan.name} {plan.phase}"
+        if plan.is_current and plan.phase == "Installing" and plan.approved:
+            return f"install plan {plan.name} Installing"
+        if plan.is_current and plan.phase in ("", "Planning"):
+            # Approved or not: it is OLM's turn until the plan reaches RequiresApproval.
+            return f"install plan {plan.name} {plan.phase or 'created'}"
+    offered = _sub_offer(cluster)
+    if offered:
+        return offered
     for csv in csvs:
         if csv.phase in ("Replacing", "Deleting"):
             return f"CSV {csv.name} {csv.phase}"
@@ -233,6 +239,18 @@ def judge(
             unique,
         )
     return Judgement(Verdict.IDLE, f"{version}, no update in progress", unique)
+
+
+def _sub_offer(cluster: ClusterFacts) -> str:
+    """OLM has found a newer CSV but nothing else shows it yet (no plan, no new CSV)."""
+    sub = cluster.subscription
+    if sub is None:
+        return ""
+    moving = sub.current_csv and sub.installed_csv and sub.current_csv != sub.installed_csv
+    if sub.state not in ("UpgradePending", "UpgradeAvailable") and not moving:
+        return ""
+    target = f": {sub.installed_csv or '?'} → {sub.current_csv}" if moving else ""
+    return f"subscription {sub.name} {sub.state or 'updating'}{target}"
 
 
 def _sub_waiting(cluster: ClusterFacts) -> str:

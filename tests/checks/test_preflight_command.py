@@ -99,8 +99,9 @@ async def test_a_kind_it_may_not_read_exits_2_with_the_reason(sim: Sim) -> None:
     )
     code, out, err = await preflight(server.kubeconfig_path)
     assert code == 2
-    assert "could not check everything: installplan: forbidden" in err
+    assert "could not check everything: cannot read installplan" in err
     assert "could not read installplan: forbidden" in out
+    assert "unknown  subscription.installplan   not checked: could not read installplan" in out
     assert "ok       hco.upgradeable" in out  # what could be read is still checked
 
 
@@ -158,3 +159,19 @@ async def _run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProc
     return subprocess.CompletedProcess(
         argv, process.returncode or 0, stdout.decode(), stderr.decode()
     )
+
+
+async def test_nothing_readable_concludes_nothing(sim: Sim) -> None:
+    """With every read forbidden no check may claim ok, blocker or warning from empty data."""
+    server = await sim(objects=scenario("steady", 3), roles={"none": []}, role="none")
+    code, out, err = await preflight(server.kubeconfig_path)
+    assert code == 2
+    verdicts = {line.split()[0] for line in out.splitlines()[3:] if line[:1].isalpha()}
+    assert verdicts >= {"unknown"} and not verdicts & {"ok", "blocker", "warning"}, out
+    assert "0 blockers, 0 warnings, 11 not checked, 0 ok" in out
+    assert "unknown  hco                        not checked: could not read hco" in out
+    assert len(err.splitlines()) == 1 and len(err) < 200, err
+    assert err.startswith("cnvtui preflight: could not check everything: cannot read ")
+    code, out, _ = await preflight(server.kubeconfig_path, "-o", "json")
+    data = json.loads(out)
+    assert (data["blockers"], data["warnings"], data["notChecked"]) == (0, 0, 11)

@@ -58,6 +58,7 @@ class Stage:
     """(name, CSV version, phase, approved) of the plan the Subscription names."""
     outdated: int = 0
     migrating: int = 0
+    migratable: bool = True
     refused: str = ""
 
 
@@ -122,7 +123,10 @@ def store(s: Stage) -> Store:
     else:
         st.apply(change("subscription", subscription(current=s.cnv, installed=s.cnv)))
     for i in range(4):
-        st.apply(change("vmi", vmi(f"fedora-{i}", outdated=i < s.outdated)))
+        old = i < s.outdated
+        st.apply(
+            change("vmi", vmi(f"fedora-{i}", outdated=old, migratable=s.migratable or not old))
+        )
     for i in range(s.migrating):
         st.apply(change("vmim", vmim(f"kubevirt-workload-update-{i}", f"fedora-{i}", "Running")))
     return st
@@ -149,6 +153,15 @@ CNV_ODD_INSTALLING = replace(
 )
 CNV_ODD_DONE = replace(OCP_ODD_DONE, cnv="4.13.9", csvs=(("4.13.9", "Succeeded"),))
 OCP_TARGET_RUNNING = replace(CNV_ODD_DONE, ocp_to="4.14.12")
+CNV_TARGET_INSTALLING = replace(
+    CNV_ODD_DONE,
+    ocp="4.14.12",
+    history=("4.13.35", "4.12.49"),
+    available=(),
+    plan=("install-even", "4.14.4", "Installing", True),
+    csvs=(("4.13.9", "Replacing"), ("4.14.4", "Installing")),
+    conditions={"Progressing": "True", "Upgradeable": "False"},
+)
 OCP_TARGET_DONE = replace(CNV_ODD_DONE, ocp="4.14.12", history=("4.13.35", "4.12.49"), available=())
 CNV_TARGET_APPROVAL = replace(
     OCP_TARGET_DONE, plan=("install-even", "4.14.4", "RequiresApproval", False)
@@ -158,6 +171,7 @@ CNV_TARGET_DONE = replace(
 )
 RESTORED = replace(CNV_TARGET_DONE, methods=["LiveMigrate"], backup=None, migrating=2)
 MIGRATED = replace(RESTORED, outdated=0, migrating=0)
+NEVER_MIGRATE = replace(RESTORED, migrating=0, migratable=False)
 UNPAUSED = replace(MIGRATED, worker_paused=False, worker_behind=2)
 FINISHED = replace(UNPAUSED, worker_behind=0)
 
@@ -174,9 +188,11 @@ FINISHED = replace(UNPAUSED, worker_behind=0)
         (CNV_ODD_DONE, [DONE, DONE, DONE, DONE, DONE, WAIT, TODO, TODO, TODO, TODO]),
         (OCP_TARGET_RUNNING, [DONE, DONE, DONE, DONE, DONE, DOING, TODO, TODO, TODO, TODO]),
         (CNV_TARGET_APPROVAL, [DONE, DONE, DONE, DONE, DONE, DONE, WAIT, TODO, TODO, TODO]),
+        (CNV_TARGET_INSTALLING, [DONE, DONE, DONE, DONE, DONE, DONE, DOING, TODO, TODO, TODO]),
         (CNV_TARGET_DONE, [DONE, DONE, DONE, DONE, DONE, DONE, DONE, WAIT, TODO, TODO]),
         (RESTORED, [DONE, DONE, DONE, DONE, DONE, DONE, DONE, DONE, DOING, TODO]),
         (MIGRATED, [DONE, DONE, DONE, DONE, DONE, DONE, DONE, DONE, DONE, WAIT]),
+        (NEVER_MIGRATE, [DONE, DONE, DONE, DONE, DONE, DONE, DONE, DONE, BLOCKED, WAIT]),
         (UNPAUSED, [DONE, DONE, DONE, DONE, DONE, DONE, DONE, DONE, DONE, DOING]),
         (FINISHED, [DONE] * 10),
     ],
@@ -220,6 +236,12 @@ def test_the_waiting_steps_offer_the_right_safe_action() -> None:
 
     unpause = guide(MIGRATED).step("unpause_pools").offer
     assert unpause is not None and dict(unpause.params) == {"pool": "worker", "paused": False}
+    # VMIs that never migrate by themselves do not keep the pools paused.
+    never = guide(NEVER_MIGRATE)
+    assert "will never be updated under [LiveMigrate]" in never.step("migrations_done").why
+    held = never.step("unpause_pools")
+    assert held.offer is not None and dict(held.offer.params) == {"pool": "worker", "paused": False}
+    assert any("left paused" in w for w in never.warnings)
     assert guide(FINISHED).finished
 
 

@@ -329,3 +329,39 @@ def test_waiting_for_approval_from_the_subscription_when_plans_are_forbidden() -
     assert p.reason == (
         "install plan install-abcde needs approval (the Subscription says RequiresApproval)"
     )
+
+
+def test_a_new_plan_being_planned_after_done_is_updating_not_done() -> None:
+    """The next hop of a chain: OLM plans 4.14.5 before it asks for approval."""
+    store = steady(n_vmis=2)
+    approve_and_install(store, T0 + 100)
+    finish_operator(store, T0 + 200)
+    assert picture(store, T0 + 300).verdict is Verdict.DONE
+    store.apply(change("installplan", installplan("install-next", "4.14.5", "Planning"), T0 + 310))
+    put(
+        store,
+        "subscription",
+        subscription(state="UpgradePending", current="4.14.5", installed=NEW, plan="install-next"),
+        T0 + 310,
+    )
+    p = picture(store, T0 + 320)
+    assert p.verdict is Verdict.UPDATING
+    assert p.reason == "install plan install-next Planning"
+
+
+def test_a_subscription_offering_a_newer_csv_is_updating_not_done() -> None:
+    store = steady(n_vmis=2)
+    approve_and_install(store, T0 + 100)
+    finish_operator(store, T0 + 200)
+    put(
+        store,
+        "subscription",
+        subscription(state="UpgradeAvailable", current="4.14.5", installed=NEW),
+        T0 + 310,
+    )
+    p = picture(store, T0 + 320)
+    assert p.verdict is Verdict.UPDATING
+    assert p.reason == (
+        "subscription hco-operatorhub UpgradeAvailable: "
+        "kubevirt-hyperconverged-operator.v4.14.4 → kubevirt-hyperconverged-operator.v4.14.5"
+    )

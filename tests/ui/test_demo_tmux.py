@@ -185,3 +185,20 @@ def test_no_color_draws_in_the_terminals_own_colours(session: str) -> None:
     assert "Operator" in screen and "● live" in screen
     assert _colour_codes(screen) == [], screen[:400]
     assert "\x1b[1m" in screen or ";1m" in screen, "bold is kept"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        f"{CNVTUI} --read-only demo",
+        f"CNVTUI_READ_ONLY=1 {CNVTUI} demo",
+        f"{CNVTUI} demo --read-only",
+    ],
+    ids=["global-flag", "setting", "demo-flag"],
+)
+def test_read_only_reaches_the_demo_however_it_is_asked_for(session: str, command: str) -> None:
+    """`cnvtui --read-only demo` once opened a dashboard that could write."""
+    live_in_tmux(session, f"{command} --scenario manual-approval --vmis 5")
+    screen = capture(session)
+    assert "READ-ONLY" in screen, screen
+    assert "Workload strategy" not in screen and "Approve update" not in screen, screen

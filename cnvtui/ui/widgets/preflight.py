@@ -52,6 +52,7 @@ _STYLES = {
     FindingVerdict.BLOCKER: ("✗ blocker", r.BAD),
     FindingVerdict.WARNING: ("! warning", r.WARN),
     FindingVerdict.OK: ("✓ ok", r.OK),
+    FindingVerdict.UNKNOWN: ("? unknown", r.DIM),
 }
 
 
@@ -130,11 +131,13 @@ class PreflightPanel(Panel):
 
     @staticmethod
     def _summary(report: PreflightReport) -> Text:
-        ok = len(report.findings) - len(report.blockers) - len(report.warnings)
+        unknown = len(report.not_checked)
+        ok = len(report.findings) - len(report.blockers) - len(report.warnings) - unknown
         text = r.joined(
             [
                 Text(f"{len(report.blockers)} blockers", r.BAD if report.blockers else r.DIM),
                 Text(f"{len(report.warnings)} warnings", r.WARN if report.warnings else r.DIM),
+                *([Text(f"{unknown} not checked", r.WARN)] if unknown else []),
                 Text(f"{ok} ok", r.OK),
             ]
         )
