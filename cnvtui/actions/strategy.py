@@ -41,6 +41,7 @@ __all__ = [
     "effect_lines",
     "parse_interval",
     "parse_size",
+    "rebase",
     "strategy_change",
 ]
 
@@ -179,10 +180,51 @@ def effect_lines(edit: StrategyEdit, store: Store | None) -> list[str]:
     return lines
 
 
+def _as_edit(values: dict[str, Any]) -> StrategyEdit:
+    return StrategyEdit(
+        tuple(values["workloadUpdateMethods"]),
+        values["batchEvictionSize"],
+        values["batchEvictionInterval"],
+    )
+
+
+def rebase(
+    edit: StrategyEdit, seen: StrategyEdit, now: StrategyEdit
+) -> tuple[StrategyEdit, list[str]]:
+    """`edit` made against `seen`, moved onto the strategy as it is `now`: a field the user
+    left alone takes its new value, so a retry after a conflict does not undo someone
+    else's change. Also says which fields were taken over."""
+    fields = ("methods", "batch_eviction_size", "batch_eviction_interval")
+    values = {}
+    kept = []
+    for name in fields:
+        mine, was, current = getattr(edit, name), getattr(seen, name), getattr(now, name)
+        if mine == was and current != was:
+            values[name] = current
+            kept.append(name)
+        else:
+            values[name] = mine
+    return StrategyEdit(**values), kept
+
+
+_FIELD = {
+    "methods": "workloadUpdateMethods",
+    "batch_eviction_size": "batchEvictionSize",
+    "batch_eviction_interval": "batchEvictionInterval",
+}
+
+
 def strategy_change(
-    hco: Obj, api: HcoApi, namespace: str, edit: StrategyEdit, store: Store | None
+    hco: Obj,
+    api: HcoApi,
+    namespace: str,
+    edit: StrategyEdit,
+    store: Store | None,
+    *,
+    seen_edit: StrategyEdit | None = None,
 ) -> Change:
-    """The change for `edit` against `hco` as read; Refused when it would change nothing."""
+    """The change for `edit` against `hco` as read; Refused when it would change nothing.
+    `seen_edit`: the strategy the user edited, when `hco` is newer (a retry after a conflict)."""
     block = strategy_of(hco, api)
     seen = dict(block or {})
     new_block = dict(seen)
@@ -194,6 +236,12 @@ def strategy_change(
         "batchEvictionSize": as_int(seen.get("batchEvictionSize"), 10),
         "batchEvictionInterval": as_str(seen.get("batchEvictionInterval"), "1m0s"),
     }
+    kept: list[str] = []
+    if seen_edit is not None:
+        edit, kept = rebase(edit, seen_edit, _as_edit(before))
+        new_block["workloadUpdateMethods"] = list(edit.methods)
+        new_block["batchEvictionSize"] = edit.batch_eviction_size
+        new_block["batchEvictionInterval"] = edit.batch_eviction_interval
     after = {
         "workloadUpdateMethods": list(edit.methods),
         "batchEvictionSize": edit.batch_eviction_size,
@@ -211,10 +259,14 @@ def strategy_change(
         *(f"  {line}" for line in changed or ["(writes the defaults out explicitly)"]),
         *effect_lines(edit, store),
     )
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = tuple(
+        f"{_FIELD[name]} was changed to {_show(before[_FIELD[name]])} since you looked; "
+        "you had left it alone, so it stays so."
+        for name in kept
+    )
     backup = read_backup(hco)
     if backup is not None and edit.methods:
-        notes = (
+        notes += (
             f"A backup of the methods ({', '.join(backup.methods) or '[]'}) is held on the HCO; "
             "this edit leaves it there: restore clears it.",
         )
@@ -228,7 +280,7 @@ def strategy_change(
         after={api.key(k): v for k, v in after.items()},
         dangerous=not edit.methods or set(edit.methods) < set(methods_of(block)),
         notes=notes,
-        params={"edit": edit, "store": store},
+        params={"edit": edit, "store": store, "seen": _as_edit(before)},
         seen_version=resource_version(hco),
     )
 
@@ -250,9 +302,15 @@ class EditStrategy(HcoAction):
         if not isinstance(edit, StrategyEdit):
             raise TypeError("edit must be a StrategyEdit")
         store = params.get("store")
+        seen = params.get("seen")
         hco, api = await self.current(ctx)
         return strategy_change(
-            hco, api, ctx.hco_namespace, edit, store if isinstance(store, Store) else None
+            hco,
+            api,
+            ctx.hco_namespace,
+            edit,
+            store if isinstance(store, Store) else None,
+            seen_edit=seen if isinstance(seen, StrategyEdit) else None,
         )
 
     def done_in(self, change: Change, obj: Obj) -> bool:

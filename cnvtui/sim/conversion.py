@@ -3,7 +3,8 @@
 Objects are stored in the storage version and converted on the way in and out, as a real
 server does (for HyperConverged, HCO's conversion webhook). Versions of other resources share
 one schema, so only `apiVersion` changes. HyperConverged v1 regroups the v1beta1 spec into
-sections; the fields moved here are the ones whose name is the same in both versions.
+sections; the fields moved here are the ones whose name is the same in both versions, plus
+the few that v1 renames or nests differently (node placements, resource requirements).
 """
 
 from __future__ import annotations
@@ -55,6 +56,65 @@ _HCO_V1_SECTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+_HCO_V1_MOVES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("infra", "nodePlacement"), ("deployment", "nodePlacements", "infra")),
+    (("workloads", "nodePlacement"), ("deployment", "nodePlacements", "workload")),
+    (("enableApplicationAwareQuota",), ("deployment", "applicationAwareConfig", "enable")),
+    (("resourceRequirements", "storageWorkloads"), ("storage", "workloadResourceRequirements")),
+    (
+        ("resourceRequirements", "vmiCPUAllocationRatio"),
+        ("virtualization", "vmiCPUAllocationRatio"),
+    ),
+    (
+        ("resourceRequirements", "autoCPULimitNamespaceLabelSelector"),
+        ("virtualization", "autoCPULimitNamespaceLabelSelector"),
+    ),
+    (("CommonInstancetypesDeployment",), ("workloadSources", "commonInstancetypesDeployment")),
+)
+"""v1beta1 spec paths that v1 keeps under another name or nesting (left: v1beta1)."""
+_HCO_V1BETA1_WRAPPERS = ("infra", "workloads", "resourceRequirements")
+"""v1beta1 objects that only hold moved fields: dropped in v1 (and when left empty)."""
+
+
+def _without(node: Json, path: tuple[str, ...]) -> tuple[Json, Any, bool]:
+    """`node` without the value at `path` (copied along the path; emptied dicts dropped),
+    the value, and whether it was there."""
+    head, rest = path[0], path[1:]
+    if not rest:
+        if head not in node:
+            return node, None, False
+        out = dict(node)
+        return out, out.pop(head), True
+    child = node.get(head)
+    if not isinstance(child, dict):
+        return node, None, False
+    new_child, value, found = _without(child, rest)
+    if not found:
+        return node, None, False
+    out = dict(node)
+    if new_child:
+        out[head] = new_child
+    else:
+        del out[head]
+    return out, value, True
+
+
+def _with(node: Json, path: tuple[str, ...], value: Any) -> Json:
+    """`node` with `value` at `path` (copied along the path, missing dicts created)."""
+    out = dict(node)
+    if len(path) == 1:
+        out[path[0]] = value
+    else:
+        child = out.get(path[0])
+        out[path[0]] = _with(child if isinstance(child, dict) else {}, path[1:], value)
+    return out
+
+
+def _move(spec: Json, source: tuple[str, ...], target: tuple[str, ...]) -> Json:
+    rest, value, found = _without(spec, source)
+    return _with(rest, target, value) if found else spec
+
+
 def _hco_to_v1(spec: Json) -> Json:
     out = dict(spec)
     gates = out.get("featureGates")
@@ -71,6 +131,11 @@ def _hco_to_v1(spec: Json) -> Json:
             merged = dict(current) if isinstance(current, dict) else {}
             merged.update(moved)
             out[section] = merged
+    for source, target in _HCO_V1_MOVES:
+        out = _move(out, source, target)
+    for wrapper in _HCO_V1BETA1_WRAPPERS:
+        # What v1 has no place for (an empty `infra: {}`) goes.
+        out.pop(wrapper, None)
     return out
 
 
@@ -83,6 +148,8 @@ def _hco_to_v1beta1(spec: Json) -> Json:
             for g in gates
             if isinstance(g, dict) and isinstance(g.get("name"), str)
         }
+    for source, target in _HCO_V1_MOVES:
+        out = _move(out, target, source)
     for section, fields in _HCO_V1_SECTIONS.items():
         current = out.get(section)
         if not isinstance(current, dict):

@@ -142,6 +142,28 @@ async def test_a_concurrent_edit_is_a_conflict_with_a_fresh_preview(steady: Clus
     assert hco["spec"]["workloadUpdateStrategy"]["batchEvictionSize"] == 5
 
 
+async def test_a_retry_after_a_conflict_keeps_the_other_persons_change(steady: Cluster) -> None:
+    """You change only the methods; meanwhile someone sets the batch size. The fresh preview
+    must not put your (stale) batch size back."""
+    runner = steady.runner()
+    only_methods = StrategyEdit(("LiveMigrate", "Evict"), 10, "1m0s")
+    change = await runner.propose("strategy", edit=only_methods)
+    await steady.set_strategy("batchEvictionSize", 7)
+
+    outcome = await runner.apply(change)
+
+    assert outcome.kind is OutcomeKind.CONFLICT
+    fresh = outcome.fresh
+    assert fresh is not None
+    assert not any("batchEvictionSize" in line for line in fresh.summary[:3]), fresh.summary
+    assert any("batchEvictionSize was changed to 7 since you looked" in n for n in fresh.notes)
+    second = await runner.apply(fresh)
+    assert second.kind is OutcomeKind.DONE
+    strategy = (await steady.hco())["spec"]["workloadUpdateStrategy"]
+    assert strategy["batchEvictionSize"] == 7
+    assert strategy["workloadUpdateMethods"] == ["LiveMigrate", "Evict"]
+
+
 async def test_an_edit_that_changes_nothing_is_refused(steady: Cluster) -> None:
     runner = steady.runner()
     with pytest.raises(Exception, match="nothing to change"):

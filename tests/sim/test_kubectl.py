@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 import yaml
 
+from cnvtui.sim.scenarios import build
 from cnvtui.sim.server import SimServer
 
 from . import CNV, HCO_NAME, minimal_vmi, read_yaml
@@ -443,3 +444,31 @@ async def test_json_patch_with_a_misspelled_field_warns_and_changes_nothing(sim:
     assert 'Warning: unknown field "spec.workloadUpdateStrategy.workloadUpdateMethod"' in run.err
     assert "(no change)" in run.out
     assert hco(server)["spec"] == before["spec"]
+
+
+async def test_an_hco_read_as_v1_can_be_written_back_strictly(sim: Any, tmp_path: Path) -> None:
+    """`kubectl get -o json | kubectl replace` on a v1 HCO seeded in v1beta1: fields v1 nests
+    elsewhere (node placements, resource requirements) must not stay at the top."""
+    seeded = build("steady", vmis=1, speed=0).objects  # the HCO as v1beta1 stores it
+    server = await sim(objects=seeded, hco_v1=True)
+    run = await kubectl(server, "get", "hco.v1.hco.kubevirt.io", "-n", CNV, HCO_NAME, "-o", "json")
+    assert run.code == 0, run.err
+    v1 = json.loads(run.out)
+    assert v1["apiVersion"] == "hco.kubevirt.io/v1"
+    spec = v1["spec"]
+    assert not {"infra", "workloads", "resourceRequirements", "enableApplicationAwareQuota"} & set(
+        spec
+    ), sorted(spec)
+    assert spec["virtualization"]["vmiCPUAllocationRatio"] == 10
+    assert spec["deployment"]["applicationAwareConfig"]["enable"] is False
+    manifest = tmp_path / "hco.json"
+    manifest.write_text(json.dumps(v1))
+    replaced = await kubectl(server, "replace", "--validate=strict", "-f", str(manifest))
+    assert replaced.code == 0, replaced.err
+    beta = await kubectl(
+        server, "get", "hco.v1beta1.hco.kubevirt.io", "-n", CNV, HCO_NAME, "-o", "json"
+    )
+    spec = json.loads(beta.out)["spec"]
+    assert spec["resourceRequirements"]["vmiCPUAllocationRatio"] == 10
+    assert spec["enableApplicationAwareQuota"] is False
+    assert "deployment" not in spec and "virtualization" not in spec
