@@ -49,6 +49,8 @@ from cnvtui.ui.source import DashboardSource
 from cnvtui.ui.theme import DEFAULT_THEME, keep_no_color_readable, register_themes
 from cnvtui.ui.widgets.hco import HcoPanel
 from cnvtui.ui.widgets.header import ClusterHeader, Target
+from cnvtui.ui.widgets.keyed_table import FilterChanged, FilterRequested
+from cnvtui.ui.widgets.list_filter import ListFilter
 from cnvtui.ui.widgets.migrations import MigrationsPanel
 from cnvtui.ui.widgets.operator import OperatorPanel
 from cnvtui.ui.widgets.outdated import OutdatedPanel
@@ -187,12 +189,38 @@ class DashboardApp(ActionKeys):
         yield self._tabs
         with Container(id="panels"):
             yield from self._panels
+        yield ListFilter()
         yield ActionsBar()
         yield Footer()
 
     @property
     def panels(self) -> list[Panel]:
         return list(self._panels)
+
+    def on_filter_requested(self, request: FilterRequested) -> None:
+        self.query_one(ListFilter).open(request)
+
+    def on_filter_changed(self, changed: FilterChanged) -> None:
+        panel = next((a for a in changed.table.ancestors if isinstance(a, Panel)), None)
+        if panel is not None:
+            self._label_tab(panel)
+
+    def _label_tab(self, panel: Panel) -> None:
+        """The panel's tab: its name, its badge, and "/" with a filter (borders are hidden
+        in the tabbed layout, so the tab is where a filtered list says so)."""
+        tab = self._tabs.get_tab(f"tab-{panel.id}")
+        if tab is None:
+            return
+        label = Text(panel.TAB)
+        if panel.badge:
+            label.append(" ")
+            label.append_text(panel.badge)
+        if panel.filter_note:
+            label.append(" /", "bold")
+        if text_key(label) != self._tab_keys.get(panel.TAB):
+            self._tab_keys[panel.TAB] = text_key(label)
+            self._tab_labels[panel.TAB] = label
+            tab.label = label
 
     def on_mount(self) -> None:
         self._activate(self.panels[0], focus=True)
@@ -320,16 +348,7 @@ class DashboardApp(ActionKeys):
             for panel in self._panels:
                 panel.show(picture)
                 panel.show_access(picture.streams)
-                tab = self._tabs.get_tab(f"tab-{panel.id}")
-                if tab is not None:
-                    label = Text(panel.TAB)
-                    if panel.badge:
-                        label.append(" ")
-                        label.append_text(panel.badge)
-                    if text_key(label) != self._tab_keys.get(panel.TAB):
-                        self._tab_keys[panel.TAB] = text_key(label)
-                        self._tab_labels[panel.TAB] = label
-                        tab.label = label
+                self._label_tab(panel)
             screen = self.screen
             # A screen just pushed shows its object in its own on_mount, which comes later.
             if isinstance(screen, DetailsScreen) and screen.is_mounted:
@@ -470,6 +489,7 @@ class DashboardApp(ActionKeys):
                     Binding("up", "", "Move between rows", key_display="↑ ↓"),
                     Binding("pageup", "", "Page through rows", key_display="pgup pgdn"),
                     Binding("home", "", "First / last row", key_display="home end"),
+                    Binding("slash", "", "Filter the list (esc clears)", key_display="/"),
                     Binding("left", "", "Scroll sideways (wide columns)", key_display="← →"),
                 ],
             ),

@@ -12,13 +12,32 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
 from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from cnvtui.ui.widgets.measured_table import MeasuredTable
-from cnvtui.ui.widgets.panel import ObjectRef, OpenDetails
+from cnvtui.ui.widgets.panel import ObjectRef, OpenDetails, Panel
 
 Cell = Text | str
 Row = tuple[str, Sequence[Cell]]
+FILTER_BAR = "#list-filter"
+"""The screen's filter bar (`ListFilter`); `/` filters a table only where one exists."""
+
+
+class FilterChanged(Message):
+    """The table's filter changed (the app marks the panel's tab)."""
+
+    def __init__(self, table: KeyedTable) -> None:
+        super().__init__()
+        self.table = table
+
+
+class FilterRequested(Message):
+    """`/` in a table: asks the screen's filter bar to edit this table's filter."""
+
+    def __init__(self, table: KeyedTable) -> None:
+        super().__init__()
+        self.table = table
 
 
 class KeyedTable(MeasuredTable[Cell]):
@@ -33,6 +52,8 @@ class KeyedTable(MeasuredTable[Cell]):
         # DataTable's home/end scroll sideways; in a list of rows they mean first and last row.
         Binding("home", "scroll_top", "First row", show=False),
         Binding("end", "scroll_bottom", "Last row", show=False),
+        Binding("slash", "filter", "Filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter"),
     ]
 
     def __init__(
@@ -47,6 +68,12 @@ class KeyedTable(MeasuredTable[Cell]):
         self._could_open = False
         """Whether enter had a row to open when the footer was last refreshed: the footer
         rebuilds its keys on every refresh, so it is refreshed only when this flips."""
+        self.filter_text = ""
+        """Rows shown are those with this text (any case) in a cell; "" shows all."""
+        self._source: Sequence[Row] = ()
+        self._shown = 0
+        self._named = False
+        """Whether the panel's border names a filter (to be taken off when it is cleared)."""
 
     def on_mount(self) -> None:
         for key, label in self._column_spec:
@@ -70,7 +97,49 @@ class KeyedTable(MeasuredTable[Cell]):
         # removed, and the cursor watcher asks for this key on each of those.
         return str(self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value)
 
+    @property
+    def source_count(self) -> int:
+        """Rows before the filter."""
+        return len(self._source)
+
     def sync(self, rows: Sequence[Row]) -> None:
+        """Show `rows` (those that pass the filter), in order, touching only what changed."""
+        self._source = rows
+        self._show(self._passing(rows))
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text.strip()
+        self._show(self._passing(self._source))
+        self._name_filter()
+        self.refresh_bindings()
+        self.post_message(FilterChanged(self))
+
+    def _passing(self, rows: Sequence[Row]) -> Sequence[Row]:
+        needle = self.filter_text.casefold()
+        shown = [r for r in rows if needle in _plain_text(*r)] if needle else rows
+        self._shown = len(shown)
+        if needle or self._named:
+            self._name_filter()
+        return shown
+
+    def _name_filter(self) -> None:
+        """Put the filter on the panel's border title too (the bar may be closed)."""
+        panel = next((a for a in self.ancestors if isinstance(a, Panel)), None)
+        if panel is None:
+            return
+        self._named = bool(self.filter_text)
+        panel.filter_note = self.filter_text
+        if not self.filter_text:
+            panel.border_title = panel.TITLE
+            return
+        panel.border_title = Text.assemble(
+            panel.TITLE,
+            " · filter ",
+            (self.filter_text, "bold"),
+            f" ({self._shown} of {self.source_count})",
+        )
+
+    def _show(self, rows: Sequence[Row]) -> None:
         """Make the table show exactly `rows`, in order, touching only what changed.
 
         A changed cell asks the table to re-measure only when it is wider than its column:
@@ -129,10 +198,29 @@ class KeyedTable(MeasuredTable[Cell]):
         key = self.cursor_key
         return ObjectRef.parse(key) if key is not None else None
 
+    def _panel_filter(self) -> Panel | None:
+        """The enclosing panel when it has a filter of its own (the windowed VMI list)."""
+        panel = next((a for a in self.ancestors if isinstance(a, Panel)), None)
+        return panel if panel is not None and panel.filterable else None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "details":
             return self.cursor_ref is not None
+        if action == "filter":
+            return self._panel_filter() is not None or bool(self.screen.query(FILTER_BAR))
+        if action == "clear_filter":
+            return bool(self.filter_text)
         return True
+
+    def action_filter(self) -> None:
+        panel = self._panel_filter()
+        if panel is not None:
+            panel.start_filter()
+        else:
+            self.post_message(FilterRequested(self))
+
+    def action_clear_filter(self) -> None:
+        self.set_filter("")
 
     def action_details(self) -> None:
         ref = self.cursor_ref
@@ -147,6 +235,12 @@ class KeyedTable(MeasuredTable[Cell]):
         if can_open != self._could_open:
             self._could_open = can_open
             self.refresh_bindings()
+
+
+def _plain_text(key: str, cells: Sequence[Cell]) -> str:
+    """What the filter matches a row against: its key and every cell, case-folded."""
+    parts = [key, *(cell.plain if isinstance(cell, Text) else cell for cell in cells)]
+    return " ".join(parts).casefold()
 
 
 def _width(cell: Cell) -> int:

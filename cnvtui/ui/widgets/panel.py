@@ -63,6 +63,8 @@ class Panel(Vertical):
         super().__init__(id=id, classes="panel")
         self.border_title = self.TITLE
         self.badge: Text = Text()
+        self.filter_note = ""
+        """The filter of the panel's list ("" when none), set by the list."""
         self._access = ""
 
     def show(self, picture: UpdatePicture) -> None:
