@@ -66,13 +66,17 @@ _SEVERITY: dict[OutcomeKind, SeverityLevel] = {
 }
 
 
+BAR_LINES = 3
+"""The actions bar's height at most; more lines are summed up in its last line."""
+
+
 class ActionsBar(Static):
     """One or two lines: read-only mode, or the actions the user may not take and why."""
 
     DEFAULT_CSS = """
     ActionsBar {
         height: auto;
-        max-height: 3;
+        max-height: 3;  /* BAR_LINES */
         padding: 0 1;
         display: none;
     }
@@ -187,21 +191,40 @@ class ActionKeys(App[int]):
             text.append(" READ-ONLY ", "bold reverse")
             text.append("  write keys are hidden; cnvtui sends no writes", r.DIM)
             return text
-        keys = {b.action: b.key for b in Binding.make_bindings(ACTION_BINDINGS)}
-        for name, state in zip(ACTION_KEYS, states, strict=True):
-            if state.shown and not state.allowed:
-                if text:
-                    text.append("\n")
-                text.append(f"{keys.get(name, name)} unavailable: ", r.WARN)
-                text.append_text(r.lit(state.reason))
+        lines = self.unavailable_lines(states)
         if local is not None:
-            if text:
-                text.append("\n")
-            text.append("Local backup of workloadUpdateMethods: ", r.DIM)
-            text.append_text(r.lit("[" + ", ".join(local.methods) + "]", "bold"))
+            line = Text("Local backup of workloadUpdateMethods: ", r.DIM)
+            line.append_text(r.lit("[" + ", ".join(local.methods) + "]", "bold"))
             path = runner.ctx.backups.path(runner.ctx.hco_namespace, HCO_NAME)
-            text.append_text(r.lit(f"  ({path})", r.DIM))
-        return text
+            line.append_text(r.lit(f"  ({path})", r.DIM))
+            lines.append(line)
+        if len(lines) > BAR_LINES:
+            hidden = len(lines) - (BAR_LINES - 1)
+            lines = [*lines[: BAR_LINES - 1], Text(f"… {hidden} more: ? lists them all", r.DIM)]
+        for line in lines:
+            line.no_wrap = True
+            line.overflow = "ellipsis"
+        return Text("\n").join(lines)
+
+    def unavailable_lines(self, states: tuple[Availability, ...] | None = None) -> list[Text]:
+        """One line per reason: the write keys it keeps unavailable, and the reason."""
+        if states is None:
+            runner = self.actions
+            if runner is None or runner.ctx.read_only:
+                return []
+            view = self._view()
+            states = tuple(runner.availability(a, view) for a in ACTION_KEYS.values())
+        keys = {b.action: b.key for b in Binding.make_bindings(ACTION_BINDINGS)}
+        by_reason: dict[str, list[str]] = {}
+        for name, state in zip(ACTION_KEYS, states, strict=False):
+            if state.shown and not state.allowed:
+                by_reason.setdefault(state.reason, []).append(keys.get(name, name))
+        lines = []
+        for reason, names in by_reason.items():
+            line = Text(f"{', '.join(names)} unavailable: ", r.WARN)
+            line.append_text(r.lit(reason))
+            lines.append(line)
+        return lines
 
     # ---- the keys
 

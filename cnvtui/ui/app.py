@@ -463,7 +463,7 @@ class DashboardApp(ActionKeys):
         self.exit(return_code=ExitCode.INTERRUPTED)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.binding_sections()))
+        self.push_screen(HelpScreen(self.binding_sections(), self.unavailable_lines()))
 
     def action_eus_guide(self) -> None:
         """The EUS-to-EUS guide (with preflight); its writes go through the app's actions."""

@@ -25,6 +25,7 @@ from cnvtui.ui.screens.pools import PoolsScreen
 from cnvtui.ui.screens.preview import InstallPlanPreviewScreen
 from cnvtui.ui.screens.strategy_form import StrategyFormScreen
 from cnvtui.ui.source import KubeSource
+from cnvtui.ui.textshot import screen_text
 from cnvtui.ui.widgets.header import Target
 from cnvtui.ui.widgets.keyed_table import KeyedTable
 from tests.actions.cluster import HCO_NAME, NS, Awaiting, Cluster, ClusterFactory, pending_plan
@@ -355,11 +356,23 @@ async def test_viewer_sees_why_actions_are_unavailable(cluster: ClusterFactory) 
             "a unavailable: not permitted: needs patch installplans.operators.coreos.com "
             "in openshift-cnv"
         ) in bar.text
-        assert "w unavailable" in bar.text
+        # One line per reason, three at most: the HCO keys share theirs (R: no backup).
+        lines = bar.text.splitlines()
+        assert len(lines) == 3, lines
+        assert any(
+            line.startswith("w, S unavailable: not permitted: needs patch hyperconvergeds")
+            for line in lines
+        ), lines
+        assert lines[-1] == "… 2 more: ? lists them all", lines
         assert app.action_state("approve") is None
         await pilot.press("a")
         await pilot.pause()
         assert app.screen is app.screen_stack[0]
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        help_text = screen_text(app)
+        assert "Unavailable now" in help_text
+        assert "U unavailable: not permitted: needs patch clusterversions" in help_text, help_text
     assert c.patches == []
 
 

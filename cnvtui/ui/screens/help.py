@@ -77,9 +77,15 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close help", key_display="esc"),
     ]
 
-    def __init__(self, sections: Sequence[tuple[str, Iterable[BindingType]]]) -> None:
+    def __init__(
+        self,
+        sections: Sequence[tuple[str, Iterable[BindingType]]],
+        unavailable: Sequence[Text] = (),
+    ) -> None:
         super().__init__()
         self._sections = sections
+        self._unavailable = unavailable
+        """Why write keys are unavailable right now (the actions bar has room for three)."""
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= self.WIDE, "-wide")
@@ -96,6 +102,12 @@ class HelpScreen(ModalScreen[None]):
             hints.append(hint, r.DIM)
         with VerticalScroll(id="help-body") as scroll:
             scroll.border_title = "cnvtui keys (esc closes)"
+            if self._unavailable:
+                now = Text("Unavailable now", "bold underline")
+                for line in self._unavailable:
+                    now.append("\n ")
+                    now.append_text(line)
+                yield Static(now, id="help-unavailable")
             with Horizontal(id="help-columns"):
                 yield Static(describe(self._sections), id="help-keys")
                 with Vertical(id="help-meaning"):

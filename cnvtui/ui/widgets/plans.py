@@ -7,8 +7,10 @@ current plan is marked on its row and named in a line above the table, with its 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.widget import Widget
+from textual.widgets import DataTable
 
 from cnvtui.state.model import InstallPlanRow, UpdatePicture
 from cnvtui.ui import render as r
@@ -36,10 +38,12 @@ class PlansPanel(Panel):
 
     def __init__(self) -> None:
         super().__init__(id="plans")
+        self._plans: dict[str, InstallPlanRow] = {}
 
     def compose(self) -> ComposeResult:
         yield QuietStatic(id="plans-summary", classes="summary")
         yield KeyedTable(COLUMNS, id="plans-table")
+        yield QuietStatic(id="plans-why", classes="problems")
 
     @property
     def focus_target(self) -> Widget:
@@ -49,11 +53,10 @@ class PlansPanel(Panel):
         plans = sorted(
             picture.install_plans, key=lambda p: (not p.is_current, -(p.created or 0.0), p.name)
         )
-        rows: list[Row] = [
-            (ObjectRef("installplan", p.namespace, p.name).key, self._cells(p, picture.now))
-            for p in plans
-        ]
+        self._plans = {ObjectRef("installplan", p.namespace, p.name).key: p for p in plans}
+        rows: list[Row] = [(key, self._cells(p, picture.now)) for key, p in self._plans.items()]
         self.query_one(KeyedTable).sync(rows)
+        self._show_why()
         self.query_one("#plans-summary", QuietStatic).update(self._summary(picture))
         waiting = picture.awaiting_approval is not None
         self.badge = Text("!", "bold yellow") if waiting else Text()
@@ -81,12 +84,28 @@ class PlansPanel(Panel):
                 text.append_text(r.lit("  " + current.why_not, r.DIM))
         return text
 
+    @on(DataTable.RowHighlighted, "#plans-table")
+    def _highlighted(self) -> None:
+        self._show_why()
+
+    def _show_why(self) -> None:
+        """Why the plan under the cursor cannot be approved, when it looks as if it could
+        (a superseded plan still in RequiresApproval is the classic trap)."""
+        key = self.query_one(KeyedTable).cursor_key
+        plan = self._plans.get(key) if key is not None else None
+        text = Text()
+        if plan is not None and _pending(plan) and not plan.awaits_approval and plan.why_not:
+            text = r.lit(f"{plan.name} cannot be approved: {plan.why_not}", r.WARN)
+        self.query_one("#plans-why", QuietStatic).update(text)
+
     @staticmethod
     def _cells(p: InstallPlanRow, now: float) -> list[Text | str]:
         if p.awaits_approval:
             mark = Text("▶ NEEDS APPROVAL", "bold reverse yellow")
         elif p.is_current:
             mark = Text("▶ current", "bold")
+        elif _pending(p):
+            mark = Text("✗ superseded", r.WARN)
         else:
             mark = Text("  old", r.DIM)
         style = "" if p.is_current else r.DIM
@@ -99,3 +118,7 @@ class PlansPanel(Panel):
             r.lit(", ".join(p.csv_names) or "-", style),
             Text(r.since(p.created, now), style),
         ]
+
+
+def _pending(plan: InstallPlanRow) -> bool:
+    return plan.phase == "RequiresApproval" and not plan.approved

@@ -1,13 +1,16 @@
-"""`/` filters the focused list, whichever panel it is in, and says so where the list is."""
+"""Lists in panels: `/` filters the focused one, whichever panel it is in, and says so where
+the list is; the plans list says why a plan that looks approvable is not."""
 
 from __future__ import annotations
 
 from textual.pilot import Pilot
 
+from cnvtui.kube import resources as res
 from cnvtui.ui.textshot import screen_text
 from cnvtui.ui.widgets.hco import HcoPanel
 from cnvtui.ui.widgets.keyed_table import KeyedTable
-from tests.actions.cluster import Cluster
+from cnvtui.ui.widgets.plans import PlansPanel
+from tests.actions.cluster import NS, Awaiting, Cluster
 
 from .test_actions_app import dashboard, ready, until
 
@@ -51,3 +54,30 @@ async def test_a_filter_that_matches_nothing_says_0_of_n(steady: Cluster) -> Non
         await until(pilot, lambda: _rows(pilot) == [], "nothing left")
         text = screen_text(app)
         assert "HCO /" in text.splitlines()[3] or "HCO ! /" in text, text
+
+
+async def test_a_superseded_plan_says_why_it_cannot_be_approved(awaiting: Awaiting) -> None:
+    """After 4.14.5 supersedes it, the 4.14.4 plan still reads RequiresApproval: the panel
+    must say it is not the one to approve."""
+    c, first = awaiting
+    await c.advance(3 * 3600 + 120)
+
+    async def superseded() -> bool:
+        sub = (await c.items(res.SUBSCRIPTION, NS))[0]
+        ref = ((sub.get("status") or {}).get("installPlanRef") or {}).get("name")
+        return bool(ref) and ref != first
+
+    await c.wait_for(superseded)
+    app = dashboard(c)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await ready(pilot, app)
+        panel = app.query_one(PlansPanel)
+        table = panel.query_one(KeyedTable)
+        await until(pilot, lambda: len(table.row_keys) >= 2, "both plans listed")
+        table.focus()
+        key = next(k for k in table.row_keys if k.endswith(f"/{first}"))
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "✗ superseded" in text, text
+        assert f"{first} cannot be approved: not the plan the Subscription names (" in text, text
