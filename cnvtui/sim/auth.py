@@ -259,15 +259,70 @@ class Authorizer:
                 f'RBAC: allowed by ClusterRoleBinding "cnvtui-sim-{user.role}" of ClusterRole '
                 f'"{user.role}" to User "{user.name}"'
             )
-        meta = body.get("metadata") if isinstance(body, dict) else None
-        meta = meta if isinstance(meta, dict) else {}
-        return {
-            "kind": "SelfSubjectAccessReview",
-            "apiVersion": "authorization.k8s.io/v1",
-            "metadata": {**meta, "creationTimestamp": None},
-            "spec": spec,
-            "status": status,
+        return _answer("SelfSubjectAccessReview", body, spec, status)
+
+    def rules_review(self, user: User, body: Any) -> Json:
+        """The answer to a SelfSubjectRulesReview (`kubectl auth can-i --list`): the rules
+        of the user's role that apply in `spec.namespace`."""
+        spec = body.get("spec") if isinstance(body, dict) else None
+        spec = spec if isinstance(spec, dict) else {}
+        namespace = str(spec.get("namespace") or "")
+        if not namespace:
+            raise ApiError(400, "BadRequest", "no namespace on request")
+        resource_rules: list[Json] = []
+        non_resource_rules: list[Json] = []
+        for rule in user.rules:
+            if rule.namespaces is not None and not (
+                "*" in rule.namespaces or namespace in rule.namespaces
+            ):
+                continue
+            if rule.resources:
+                entry: Json = {
+                    "verbs": _sorted(rule.verbs),
+                    "apiGroups": _sorted(rule.api_groups),
+                    "resources": _sorted(rule.resources),
+                }
+                if rule.resource_names:
+                    entry["resourceNames"] = _sorted(rule.resource_names)
+                resource_rules.append(entry)
+            if rule.non_resource_urls:
+                non_resource_rules.append(
+                    {
+                        "verbs": _sorted(rule.verbs),
+                        "nonResourceURLs": _sorted(rule.non_resource_urls),
+                    }
+                )
+        # Discovery and health are open to every authenticated user (see `allowed_path`).
+        non_resource_rules.append(
+            {
+                "verbs": ["get"],
+                "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
+                                    "/openapi", "/openapi/*", "/readyz", "/version"],
+            }
+        )  # fmt: skip
+        status: Json = {
+            "resourceRules": resource_rules,
+            "nonResourceRules": non_resource_rules,
+            "incomplete": False,
         }
+        return _answer("SelfSubjectRulesReview", body, spec, status)
+
+
+def _answer(kind: str, body: Any, spec: Json, status: Json) -> Json:
+    """A review as the apiserver returns it: the request's metadata, spec and the status."""
+    meta = body.get("metadata") if isinstance(body, dict) else None
+    meta = meta if isinstance(meta, dict) else {}
+    return {
+        "kind": kind,
+        "apiVersion": "authorization.k8s.io/v1",
+        "metadata": {**meta, "creationTimestamp": None},
+        "spec": spec,
+        "status": status,
+    }
+
+
+def _sorted(values: frozenset[str]) -> list[str]:
+    return sorted(values)
 
 
 def forbidden_reason(

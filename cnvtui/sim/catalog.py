@@ -189,6 +189,16 @@ def _builtin() -> list[ResourceDef]:
             has_status=False,
             verbs=("create",),
         ),
+        ResourceDef(
+            group="authorization.k8s.io",
+            plural="selfsubjectrulesreviews",
+            singular="selfsubjectrulesreview",
+            kind="SelfSubjectRulesReview",
+            namespaced=False,
+            versions=(VersionDef("v1", storage=True),),
+            has_status=False,
+            verbs=("create",),
+        ),
     ]
 
 

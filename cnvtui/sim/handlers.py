@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from cnvtui.sim import media, openapi_v2, schema
+from cnvtui.sim import media, openapi_v2, protobuf, schema
 from cnvtui.sim.auth import Authorizer, User
 from cnvtui.sim.discovery import Discovery, server_version
 from cnvtui.sim.errors import (
@@ -210,6 +210,9 @@ class Api:
         if req.group == "authorization.k8s.io" and req.plural == "selfsubjectaccessreviews":
             body = await self._body(request, req)
             return _json_response(media.dumps(self.authorizer.review(user, body)), 201)
+        if req.group == "authorization.k8s.io" and req.plural == "selfsubjectrulesreviews":
+            body = await self._body(request, req)
+            return _json_response(media.dumps(self.authorizer.rules_review(user, body)), 201)
         self.authorizer.check(
             user,
             req.verb,
@@ -312,6 +315,8 @@ class Api:
                 ) from exc
         if ctype == "application/yaml":
             return _decode_yaml(raw)
+        if ctype == protobuf.PROTOBUF and not req.rdef.is_crd:
+            return protobuf.decode(raw)
         accepted = "application/json, application/yaml"
         if not req.rdef.is_crd:
             accepted += ", application/vnd.kubernetes.protobuf"
@@ -526,6 +531,9 @@ class Api:
         raw = await self._read(request)
         if not raw.strip():
             return {}
+        ctype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype == protobuf.PROTOBUF:
+            return protobuf.decode(raw)
         try:
             options = decode_json(raw)
         except (ValueError, UnicodeDecodeError) as exc:

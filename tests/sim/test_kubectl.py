@@ -267,6 +267,11 @@ async def test_auth_can_i_and_forbidden_under_a_viewer_role(sim: Any) -> None:
     assert (yes.code, yes.out.strip()) == (0, "yes")
     no = await kubectl(server, "auth", "can-i", "patch", "hco", "-n", CNV)
     assert (no.code, no.out.strip()) == (1, "no")
+    listed = await kubectl(server, "auth", "can-i", "--list", "-n", CNV)
+    assert listed.code == 0, listed.err
+    header, *rules = listed.out.splitlines()
+    assert header.split() == ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"]
+    assert any(line.rstrip().endswith("[get list watch]") for line in rules), listed.out
     denied = await kubectl(
         server, "patch", "hco", HCO_NAME, "-n", CNV, "--type", "merge", "-p", '{"spec":{}}'
     )
@@ -451,7 +456,7 @@ async def test_an_hco_read_as_v1_can_be_written_back_strictly(sim: Any, tmp_path
     elsewhere (node placements, resource requirements) must not stay at the top."""
     seeded = build("steady", vmis=1, speed=0).objects  # the HCO as v1beta1 stores it
     server = await sim(objects=seeded, hco_v1=True)
-    run = await kubectl(server, "get", "hco.v1.hco.kubevirt.io", "-n", CNV, HCO_NAME, "-o", "json")
+    run = await kubectl(server, "get", "hyperconvergeds.v1.hco.kubevirt.io", "-n", CNV, HCO_NAME, "-o", "json")
     assert run.code == 0, run.err
     v1 = json.loads(run.out)
     assert v1["apiVersion"] == "hco.kubevirt.io/v1"
@@ -466,7 +471,7 @@ async def test_an_hco_read_as_v1_can_be_written_back_strictly(sim: Any, tmp_path
     replaced = await kubectl(server, "replace", "--validate=strict", "-f", str(manifest))
     assert replaced.code == 0, replaced.err
     beta = await kubectl(
-        server, "get", "hco.v1beta1.hco.kubevirt.io", "-n", CNV, HCO_NAME, "-o", "json"
+        server, "get", "hyperconvergeds.v1beta1.hco.kubevirt.io", "-n", CNV, HCO_NAME, "-o", "json"
     )
     spec = json.loads(beta.out)["spec"]
     assert spec["resourceRequirements"]["vmiCPUAllocationRatio"] == 10
