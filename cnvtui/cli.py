@@ -52,6 +52,17 @@ def _epilog(parser: argparse.ArgumentParser, command: str) -> None:
     parser.epilog = describe_exit_codes(command)
 
 
+def _positive_speed(text: str) -> float:
+    """A replay speed: a finite number above zero (pausing is the space key's job)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be above zero, such as 0.5, 1 or 60")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cnvtui",
@@ -121,7 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     _epilog(replay, "replay")
     replay.add_argument("file", metavar="FILE", help="a recording (cnvtui --record FILE)")
     replay.add_argument(
-        "--speed", type=float, default=1.0, help="recorded seconds per second (default 1)"
+        "--speed",
+        type=_positive_speed,
+        default=1.0,
+        help="recorded seconds per second (default 1; space pauses)",
     )
     return parser
 

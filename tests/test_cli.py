@@ -47,6 +47,15 @@ def test_bad_flags_give_usage_not_traceback(args: list[str]) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("speed", ["0", "-2", "nan", "inf", "fast"])
+def test_replay_speed_must_be_above_zero(tmp_path: Path, speed: str) -> None:
+    recording = tmp_path / "r.jsonl.gz"
+    recording.write_bytes(b"")
+    result = _run("replay", str(recording), "--speed", speed)
+    assert result.returncode == 2
+    assert "argument --speed:" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_dashboard_without_kubeconfig_suggests_demo(tmp_path: Path) -> None:
     env = {"HOME": str(tmp_path), "KUBECONFIG": str(tmp_path / "missing"), "PATH": "/usr/bin"}
     result = _run(env=env)

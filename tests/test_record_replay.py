@@ -379,6 +379,18 @@ async def test_sim_from_a_recording_starts_where_it_ended(sim: SimFactory, tmp_p
     original = await _status_json(server)
     copy = await sim(objects=initial_objects_from(path))
     assert _essence(await _status_json(copy)) == _essence(original)
+    # A recording has VMIs, not VMs: each VMI's owning VM is made again, so evictions in
+    # the copy restart VMs as in the original.
+    vms = json.loads(await _kubectl(copy, "get", "vm", "-A", "-o", "json"))["items"]
+    vmis = json.loads(await _kubectl(copy, "get", "vmi", "-A", "-o", "json"))["items"]
+    owners = {
+        (v["metadata"]["namespace"], r["name"])
+        for v in vmis
+        for r in v["metadata"].get("ownerReferences") or []
+        if r["kind"] == "VirtualMachine"
+    }
+    assert owners and owners <= {(m["metadata"]["namespace"], m["metadata"]["name"]) for m in vms}
+    assert {m["spec"]["runStrategy"] for m in vms} <= {"Always", "Halted"}
 
 
 async def _kubectl(server: SimServer, *args: str) -> str:

@@ -16,7 +16,8 @@ Objects lose what the server sets anew (resourceVersion, managedFields, selfLink
 their uid and creationTimestamp. Kinds the simulated cluster does not serve are skipped and
 counted. Metadata-only objects of a recording (its nodes) become real objects of their kind
 with only their metadata. With `fill_in`, what OLM needs and a dump rarely includes (the
-OperatorGroup, the CatalogSource) comes from the built-in seed when absent.
+OperatorGroup, the CatalogSource) comes from the built-in seed when absent, and a VMI owned by
+a VirtualMachine that is not there gets one made from the VMI's own spec.
 """
 
 from __future__ import annotations
@@ -127,7 +128,70 @@ def _clean(obj: Json) -> Json:
     return out
 
 
+def _owning_vms(loaded: Loaded) -> None:
+    """A VirtualMachine for each VMI whose owner is one but is not among the objects (a
+    recording holds VMIs, not VMs): without it, an evicted VMI would never come back."""
+    have = {
+        (o["metadata"].get("namespace"), o["metadata"].get("name"))
+        for o in loaded.objects
+        if o.get("kind") == "VirtualMachine"
+    }
+    added = 0
+    for obj in list(loaded.objects):
+        if obj.get("kind") != "VirtualMachineInstance":
+            continue
+        meta = obj["metadata"]
+        owner = next(
+            (r for r in meta.get("ownerReferences") or [] if r.get("kind") == "VirtualMachine"),
+            None,
+        )
+        key = (meta.get("namespace"), owner.get("name") if owner else None)
+        if owner is None or not key[1] or key in have:
+            continue
+        have.add(key)
+        loaded.objects.append(_vm_for(obj, owner))
+        added += 1
+    if added:
+        loaded.notes.append(f"added {added} VirtualMachines that own VMIs")
+
+
+def _vm_for(vmi: Json, owner: Json) -> Json:
+    meta = vmi["metadata"]
+    labels = {
+        k: v for k, v in (meta.get("labels") or {}).items() if not k.startswith("kubevirt.io/")
+    }
+    template_labels = {
+        k: v for k, v in (meta.get("labels") or {}).items() if k == "kubevirt.io/domain"
+    }
+    vm_meta: Json = {"name": owner["name"], "namespace": meta.get("namespace")}
+    if owner.get("uid"):
+        vm_meta["uid"] = owner["uid"]
+    if meta.get("creationTimestamp"):
+        vm_meta["creationTimestamp"] = meta["creationTimestamp"]
+    if labels:
+        vm_meta["labels"] = labels
+    running = (vmi.get("status") or {}).get("phase") == "Running"
+    return {
+        "apiVersion": "kubevirt.io/v1",
+        "kind": "VirtualMachine",
+        "metadata": vm_meta,
+        "spec": {
+            "runStrategy": "Always" if running else "Halted",
+            "template": {
+                "metadata": {"labels": template_labels} if template_labels else {},
+                "spec": vmi.get("spec") or {},
+            },
+        },
+        "status": {
+            "created": running,
+            "ready": running,
+            "printableStatus": "Running" if running else "Stopped",
+        },
+    }
+
+
 def _fill_in(loaded: Loaded) -> None:
+    _owning_vms(loaded)
     kinds = {str(o.get("kind")) for o in loaded.objects}
     if "HyperConverged" not in kinds and "ClusterServiceVersion" not in kinds:
         return

@@ -456,7 +456,9 @@ async def test_an_hco_read_as_v1_can_be_written_back_strictly(sim: Any, tmp_path
     elsewhere (node placements, resource requirements) must not stay at the top."""
     seeded = build("steady", vmis=1, speed=0).objects  # the HCO as v1beta1 stores it
     server = await sim(objects=seeded, hco_v1=True)
-    run = await kubectl(server, "get", "hyperconvergeds.v1.hco.kubevirt.io", "-n", CNV, HCO_NAME, "-o", "json")
+    run = await kubectl(
+        server, "get", "hyperconvergeds.v1.hco.kubevirt.io", "-n", CNV, HCO_NAME, "-o", "json"
+    )
     assert run.code == 0, run.err
     v1 = json.loads(run.out)
     assert v1["apiVersion"] == "hco.kubevirt.io/v1"
