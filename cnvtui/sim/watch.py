@@ -221,4 +221,7 @@ def _timeout(value: str | None) -> float:
         seconds = int(value)
     except ValueError:
         raise bad_request(f'timeoutSeconds: Invalid value: "{value}": must be an integer') from None
-    return float(seconds) if seconds > 0 else random.uniform(1800, 3600)
+    if seconds == 0:
+        return random.uniform(1800, 3600)
+    # As the apiserver: a negative timeout is a timer that has already fired.
+    return float(max(seconds, 0))

@@ -120,6 +120,9 @@ async def test_timeout_seconds_ends_the_stream(sim: Any) -> None:
         rv = str(server.store.resource_version)
         async with api.watch(VMIS, {"resourceVersion": rv, "timeoutSeconds": "1"}) as stream:
             assert await stream.next(wait=10) is None
+        # Negative: a timer that has already fired (the apiserver does not refuse it).
+        async with api.watch(VMIS, {"resourceVersion": rv, "timeoutSeconds": "-5"}) as stream:
+            assert await stream.next(wait=2) is None
 
 
 async def test_selector_watch_turns_relabels_into_added_and_deleted(sim: Any) -> None:
