@@ -59,3 +59,18 @@ def test_headless_modules_do_not_load_textual(module: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_the_dashboard_loads_only_the_asyncio_kubernetes_client() -> None:
+    """Start-up: the `kubernetes` package's `__init__` would load the whole synchronous
+    client (and `kubernetes.aio`'s the dynamic client and streams) for nothing."""
+    code = (
+        "import sys, cnvtui.ui.app, cnvtui.kube.client;"
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('kubernetes.')}),"
+        "sorted({m.split('.')[2] for m in sys.modules if m.startswith('kubernetes.aio.')}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['aio'] ['client', 'config', 'utils']"  # utils: retry
