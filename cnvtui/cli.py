@@ -42,7 +42,8 @@ def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--record",
         metavar="FILE",
-        help="append every watch event to FILE (compressed JSON lines) for `cnvtui replay`",
+        help="write every watch event to FILE, a new file (compressed JSON lines), for "
+        "`cnvtui replay` and `cnvtui sim --from` (the dashboard, demo and status)",
     )
 
 
@@ -153,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.read_only = args.read_only or read_only_from_env()
+    if args.record and args.command in ("sim", "preflight", "replay"):
+        parser.error(f"--record records the dashboard, demo or status, not {args.command}")
     try:
         if args.command == "sim":
             from cnvtui.sim import command as sim_command

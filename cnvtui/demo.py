@@ -133,6 +133,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 context=None,
                 namespace=None,
                 read_only=args.read_only,
+                record=getattr(args, "record", None),
                 now=SimulatedTime(clock),
                 low_bandwidth=getattr(args, "low_bandwidth", False) or None,
             )

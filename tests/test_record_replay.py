@@ -444,6 +444,9 @@ def test_a_recording_cut_before_its_header_is_refused(tmp_path: Path) -> None:
 
 async def test_the_dashboard_replays_a_recording_and_moves_in_time(tmp_path: Path) -> None:
     from cnvtui.ui.replay import ReplayApp  # Textual only for this test
+    from cnvtui.ui.textshot import screen_text
+    from cnvtui.ui.widgets.keyed_table import KeyedTable
+    from cnvtui.ui.widgets.outdated import OutdatedPanel
     from cnvtui.ui.widgets.timebar import TimeBar
 
     path = tmp_path / "story.cnvrec.gz"
@@ -483,6 +486,15 @@ async def test_the_dashboard_replays_a_recording_and_moves_in_time(tmp_path: Pat
         await pilot.press("right_square_bracket")  # +1 minute: past the end, so the end
         await settle(lambda: len(phases()) == 15, "the end again")
         assert not app.check_action("approve", ())  # a replay writes nothing
+
+        # The VMI list pages with [ and ]; with it focused, [ still moves back in time.
+        app.query_one(OutdatedPanel).query_one(KeyedTable).focus()
+        await pilot.press("left_square_bracket")
+        await settle(lambda: phases() == [("cnv-operator.v4.14.0", "Pending")], "back")
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        helped = screen_text(app)
+        assert "Replay" in helped and "Quit" in helped and "Next panel" in helped, helped
 
 
 async def test_quitting_while_a_write_is_stuck_keeps_the_file_whole(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from cnvtui.exitcodes import ExitCode
+from cnvtui.kube.replay import scan_recording
 from cnvtui.sim.scenarios import build
 from cnvtui.sim.server import SimServer
 
@@ -161,3 +162,18 @@ async def test_replay_at_a_moment(sim: SimFactory, tmp_path: Path) -> None:
     assert code == ExitCode.USAGE and _one_clear_line(err).startswith("cnvtui status: not a moment")
     code, _, err = await _status("--replay", str(tmp_path / "missing.gz"))
     assert code == ExitCode.RECORDING and "cannot read recording" in _one_clear_line(err)
+
+
+async def test_the_global_record_flag_records_status_too(sim: SimFactory, tmp_path: Path) -> None:
+    """`cnvtui --record FILE status`: the flag before the command once recorded nothing."""
+    server = await sim(vmis=2)
+    path = tmp_path / "global.cnvrec.gz"
+    process = await asyncio.create_subprocess_exec(
+        CNVTUI, "--record", str(path), "status", "--kubeconfig", str(server.kubeconfig_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    async with asyncio.timeout(90):
+        _out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    info = scan_recording(path)
+    assert info.complete and info.events > 0, info

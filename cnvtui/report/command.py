@@ -124,8 +124,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long to wait for the cluster's first complete answer (default 60s)",
     )  # fmt: skip
     record = parser.add_argument_group("recording")
+    # SUPPRESS: `cnvtui --record FILE status` keeps the global flag.
     record.add_argument(
-        "--record", metavar="FILE",
+        "--record", metavar="FILE", default=argparse.SUPPRESS,
         help="also record every watch event to FILE (a new gzip JSON-lines file)",
     )  # fmt: skip
     record.add_argument("--replay", metavar="FILE", help="read a recording instead of the cluster")

@@ -74,7 +74,7 @@ async def find_hco_namespace(client: KubeClient, namespace: str | None) -> str:
             ExitCode.UNAUTHORIZED,
         )
     if code == 403 and namespace is not None:
-        detail = one_line(_status_message(body), 200)
+        detail = client.redact(one_line(_status_message(body), 200))
         raise StatusFailure(
             f"forbidden: cannot list hyperconvergeds in {namespace}"
             + (f" ({detail})" if detail else ""),

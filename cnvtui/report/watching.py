@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from cnvtui.state.model import UpdatePicture
 from cnvtui.state.text import safe_text
 
-__all__ = ["Facts", "Watcher", "describe_changes", "facts_of"]
+__all__ = ["Facts", "Watcher", "describe_changes", "facts_of", "problem_key"]
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_QUANTITY = re.compile(r"(?<![\w./-])\d+(?:\.\d+)*(?:[a-zA-Zµ]{1,3}\d*)*(?![\w-])")
+"""A count, an age or a duration standing on its own ("5 migrations", "pending 16m",
+"1h30m"), not digits inside a name (vm-1, worker-0, install-abc12)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,13 @@ class Facts:
     shape: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
-    """Problems keyed by their text with numbers blanked, so a growing age is not news."""
+    """Problems keyed by their text with quantities blanked, so a growing age is not news
+    while a second VMI with the same trouble is."""
+
+
+def problem_key(text: str) -> str:
+    """What identifies a problem from one picture to the next: its text, quantities blanked."""
+    return _QUANTITY.sub("#", text)
 
 
 def facts_of(picture: UpdatePicture) -> Facts:
@@ -74,7 +82,7 @@ def facts_of(picture: UpdatePicture) -> Facts:
         "migrations pending": m.pending,
         "migrations failed": m.failed,
     }
-    problems = {_NUMBER.sub("#", text): text for text in p.problems}
+    problems = {problem_key(text): text for text in p.problems}
     return Facts(shape, counts, problems)
 
 

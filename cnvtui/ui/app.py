@@ -35,9 +35,11 @@ from textual.widgets import DataTable, Footer, Tab, Tabs
 from cnvtui.actions import ActionRunner
 from cnvtui.exitcodes import ExitCode
 from cnvtui.kube.events import ObjectChange
-from cnvtui.state.model import UpdatePicture
+from cnvtui.kube.record import Recorder
+from cnvtui.state.model import Severity, UpdatePicture
 from cnvtui.state.picture import build_picture
 from cnvtui.state.store import Store
+from cnvtui.state.text import safe_text
 from cnvtui.ui.actions_bindings import ACTION_BINDINGS, ActionKeys, ActionsBar
 from cnvtui.ui.run import run_dashboard, run_dashboard_async
 from cnvtui.ui.screens.details import DetailsScreen
@@ -197,6 +199,27 @@ class DashboardApp(ActionKeys):
     def panels(self) -> list[Panel]:
         return list(self._panels)
 
+    def _watch_recording(self, now: float) -> None:
+        """With `--record`: REC in the header, and if the recording stops (disk full), say so
+        at once, in the header and on the timeline, while the dashboard carries on."""
+        recorder = getattr(self.source, "recorder", None)
+        if not isinstance(recorder, Recorder):
+            return
+        state = f"stopped: {recorder.error}" if recorder.error else "on"
+        if state == self._header.recording:
+            return
+        self._header.recording = state
+        if recorder.error:
+            message = f"{recorder.error}; the dashboard carries on without recording"
+            self.store.timeline.add(now, "record", str(recorder.path), message, Severity.ERROR)
+            self.notify(
+                safe_text(message),
+                title="Recording stopped",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+
     def on_filter_requested(self, request: FilterRequested) -> None:
         self.query_one(ListFilter).open(request)
 
@@ -343,6 +366,7 @@ class DashboardApp(ActionKeys):
         self._due_at = self._next_due(picture)
         self.picture = picture
         self.pictures_built += 1
+        self._watch_recording(now)
         with self.batch_update():
             self._header.show(picture)
             for panel in self._panels:
@@ -478,7 +502,7 @@ class DashboardApp(ActionKeys):
             (
                 "Everywhere",
                 [
-                    *(b for b in self.BINDINGS if b not in ACTION_BINDINGS),
+                    *(b for b in DashboardApp.BINDINGS if b not in ACTION_BINDINGS),
                     Binding("ctrl+p", "", "Command palette"),
                 ],
             ),

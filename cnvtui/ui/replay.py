@@ -9,6 +9,7 @@ and replays forward from there. Nothing is written anywhere: no actions in a rep
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
@@ -34,8 +35,9 @@ class ReplayApp(DashboardApp):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "play_pause", "Play/pause"),
         Binding("full_stop", "step", "Step", key_display="."),
-        Binding("left_square_bracket", "seek(-1)", "-1m", key_display="["),
-        Binding("right_square_bracket", "seek(1)", "+1m", key_display="]"),
+        # Priority: the VMI list pages with the same keys, and in a replay moving in time wins.
+        Binding("left_square_bracket", "seek(-1)", "-1m", key_display="[", priority=True),
+        Binding("right_square_bracket", "seek(1)", "+1m", key_display="]", priority=True),
         Binding("left_curly_bracket", "seek(-10)", "-10m", key_display="{", show=False),
         Binding("right_curly_bracket", "seek(10)", "+10m", key_display="}", show=False),
         Binding("less_than_sign", "to_start", "Start", key_display="<", show=False),
@@ -62,6 +64,9 @@ class ReplayApp(DashboardApp):
 
     def on_mount(self) -> None:
         self.mount(TimeBar(self.replay), before=self.query_one(Footer))
+
+    def binding_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
+        return [("Replay", ReplayApp.BINDINGS), *super().binding_sections()]
 
     # ---- Rewindable
 

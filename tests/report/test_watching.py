@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cnvtui.report.command import run_options
 from cnvtui.report.status import StatusOptions
+from cnvtui.report.watching import problem_key
 from cnvtui.sim.server import SimServer
 
 from .kit import FAST, Lines, SimFactory, scenario_server, set_hco_condition
@@ -98,3 +99,17 @@ async def test_watch_json_lines_follow_an_update(sim: SimFactory, tmp_path: Path
     assert any(c.startswith("CSV kubevirt-hyperconverged-operator.v4.14.4: ") for c in changes)
     assert docs[-1]["cluster"]["cnv_version"] == "4.14.4"
     assert all(len(d["timeline"]) <= 20 for d in docs)
+
+
+def test_a_problem_is_the_same_while_it_ages_and_new_for_another_object() -> None:
+    """Blanking every digit once merged "... for vms/vm-1" with "... for vms/vm-2", so a
+    second stuck VMI printed no line."""
+    first = problem_key("3 migrations failed for vms/vm-1 (target pod pending)")
+    assert first == problem_key("4 migrations failed for vms/vm-1 (target pod pending)")
+    assert first != problem_key("3 migrations failed for vms/vm-2 (target pod pending)")
+    pending = "migration vms/kubevirt-workload-update-abc12: target pod pending {} (limit 5m)"
+    assert problem_key(pending.format("6m")) == problem_key(pending.format("1h30m"))
+    assert problem_key(pending.format("6m")) != problem_key(
+        pending.replace("abc12", "abc13").format("6m")
+    )
+    assert problem_key("CSV x Installing for 31m") == problem_key("CSV x Installing for 2h")

@@ -5,6 +5,7 @@ every file cnvtui writes is readable by the user only."""
 from __future__ import annotations
 
 import gzip
+import io
 import logging
 import os
 import stat
@@ -15,9 +16,12 @@ import pytest
 from aiohttp import web
 
 from cnvtui.actions import ActionRunner, all_actions, build_context
+from cnvtui.exitcodes import ExitCode
 from cnvtui.kube.client import KubeClient
 from cnvtui.kube.config import ConfigSource
 from cnvtui.kube.record import Recorder, RecordingSource
+from cnvtui.report.command import run_options
+from cnvtui.report.status import StatusOptions
 from cnvtui.sim.scenarios import build
 from cnvtui.sim.server import SimServer
 from cnvtui.ui.app import DashboardApp
@@ -121,3 +125,31 @@ async def test_no_flag_turns_tls_verification_off(tmp_path: Path, command: list[
     assert code == 0 and "usage:" in out
     for word in ("insecure", "skip-tls", "skip-verify", "no-verify", "verify"):
         assert word not in out.lower(), word
+
+
+async def test_status_redacts_a_token_echoed_in_a_403(sim: Sim) -> None:
+    """`cnvtui status -n NS` prints the server's reason for a 403; a server that puts the
+    caller's token in it must not get it printed."""
+
+    @web.middleware
+    async def deny(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if "hyperconvergeds" not in request.path:
+            return await handler(request)
+        auth = request.headers.get("Authorization", "")
+        body = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "status": "Failure",
+            "code": 403,
+            "reason": "Forbidden",
+            "message": f"no, {auth.removeprefix('Bearer ')} may not list hyperconvergeds",
+        }
+        return web.json_response(body, status=403)
+
+    server = await sim(vmis=1, token=TOKEN, middlewares=[deny])
+    out, err = io.StringIO(), io.StringIO()
+    options = StatusOptions(kubeconfig=str(server.kubeconfig_path), namespace=HCO_NS)
+    code = await run_options(options, out, err)
+    assert code == ExitCode.FORBIDDEN
+    assert "may not list hyperconvergeds" in err.getvalue()
+    assert TOKEN not in err.getvalue() + out.getvalue(), err.getvalue()

@@ -1,18 +1,27 @@
 """Lists in panels: `/` filters the focused one, whichever panel it is in, and says so where
-the list is; the plans list says why a plan that looks approvable is not."""
+the list is; the plans list says why a plan that looks approvable is not; a recording that
+stops is not a silent loss."""
 
 from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
 
 from textual.pilot import Pilot
 
 from cnvtui.kube import resources as res
+from cnvtui.kube.record import Recorder, RecordingSource
+from cnvtui.ui.app import DashboardApp
+from cnvtui.ui.source import KubeSource
 from cnvtui.ui.textshot import screen_text
 from cnvtui.ui.widgets.hco import HcoPanel
+from cnvtui.ui.widgets.header import Target
 from cnvtui.ui.widgets.keyed_table import KeyedTable
 from cnvtui.ui.widgets.plans import PlansPanel
 from tests.actions.cluster import NS, Awaiting, Cluster
 
-from .test_actions_app import dashboard, ready, until
+from .test_actions_app import dashboard, ready, toasts, until
 
 
 def _rows(pilot: Pilot[int]) -> list[str]:
@@ -81,3 +90,43 @@ async def test_a_superseded_plan_says_why_it_cannot_be_approved(awaiting: Awaiti
         text = screen_text(app)
         assert "✗ superseded" in text, text
         assert f"{first} cannot be approved: not the plan the Subscription names (" in text, text
+
+
+async def test_a_recording_that_stops_says_so_and_the_dashboard_carries_on(
+    steady: Cluster, tmp_path: Path
+) -> None:
+    """`--record` onto a disk that fails (here a pipe whose reader has gone): REC in the
+    header turns into "REC stopped", with a notification and a timeline entry."""
+    path = tmp_path / "gone.cnvrec.gz"
+    os.mkfifo(path)
+    opened = threading.Event()
+
+    def read_then_leave() -> None:
+        with path.open("rb") as pipe:
+            pipe.read(1)
+            opened.set()
+
+    reader = threading.Thread(target=read_then_leave, daemon=True)
+    reader.start()
+    recorder = Recorder(path, flush_interval=0.05, fsync=False)
+    source = RecordingSource(KubeSource(steady.client, NS), recorder)
+    app = DashboardApp(source, target=Target("cnvtui-sim", steady.server.url, NS))
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await until(pilot, opened.is_set, "the recording started")
+        await steady.set_strategy("batchEvictionSize", 3)  # more to record, into the gone pipe
+        await until(pilot, lambda: "✗ REC stopped" in screen_text(app), "the stop shown")
+        await until(pilot, lambda: "Recording stopped" in toasts(app), "the notification")
+        assert "the dashboard carries on without recording" in toasts(app)
+        assert any(
+            e.kind == "record" and "recording to" in e.text for e in app.store.timeline.entries()
+        )
+        assert app.is_running
+    reader.join(5)
+
+
+async def test_a_recording_dashboard_says_rec(steady: Cluster, tmp_path: Path) -> None:
+    recorder = Recorder(tmp_path / "on.cnvrec.gz", fsync=False)
+    source = RecordingSource(KubeSource(steady.client, NS), recorder)
+    app = DashboardApp(source, target=Target("cnvtui-sim", steady.server.url, NS))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: "● REC" in screen_text(app).splitlines()[0], "REC shown")

@@ -58,6 +58,8 @@ class ClusterHeader(Vertical):
         self.target = target
         self.stale = ""
         """Why no more data will come (the event stream ended); shown until the app exits."""
+        self.recording = ""
+        """With --record: "on", or "stopped: why"; "" when not recording."""
         self._identity_line = HeaderLine(id="header")
         self._versions_line = HeaderLine(id="header-versions")
         self._verdict = HeaderLine(id="header-verdict")
@@ -136,6 +138,10 @@ class ClusterHeader(Vertical):
         left.append(" · ns ", r.DIM)
         left.append_text(r.lit(t.namespace))
         right = Text()
+        if self.recording == "on":
+            right.append("● REC ", "bold red")
+        elif self.recording:
+            right.append("✗ REC stopped ", r.BAD)
         if t.read_only:
             right.append("READ-ONLY ", "bold yellow")
         if picture is not None:
