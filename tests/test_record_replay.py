@@ -13,8 +13,10 @@ import io
 import json
 import os
 import threading
+import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -532,3 +534,20 @@ async def test_quitting_while_a_write_is_stuck_keeps_the_file_whole(tmp_path: Pa
     info = scan_recording(copy)
     assert info.complete, info
     assert info.events == len(events)
+
+
+def test_the_time_bar_gives_utc_beside_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`status --replay --at 10:03` reads UTC; the bar must not leave the zone to guesswork."""
+    from cnvtui.ui.widgets.timebar import _moment
+
+    at = datetime(2024, 5, 1, 10, 3, tzinfo=UTC).timestamp()
+    try:
+        monkeypatch.setenv("TZ", "Europe/Prague")
+        time.tzset()
+        assert _moment(at) == "2024-05-01 12:03:00 CEST (10:03:00 UTC)"
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+        assert _moment(at) == "2024-05-01 10:03:00 UTC"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -20,7 +20,13 @@ REFRESH = 0.25
 
 
 def _moment(at: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
+    """Local time with its zone, and UTC beside it when they differ: `status --replay --at`
+    reads clock times as UTC, so a time read off this bar can be passed on as it is."""
+    local = time.localtime(at)
+    shown = time.strftime("%Y-%m-%d %H:%M:%S %Z", local)
+    if local.tm_gmtoff:
+        shown += time.strftime(" (%H:%M:%S UTC)", time.gmtime(at))
+    return shown
 
 
 def _speed(speed: float) -> str:
