@@ -18,7 +18,7 @@ from cnvtui.exitcodes import ExitCode
 from cnvtui.kube.settings import DEFAULT_SETTINGS, WatchSettings
 from cnvtui.report.formats import Source, render, render_data, stamp, status_data
 from cnvtui.report.live import LiveFeed, connect, find_hco_namespace
-from cnvtui.report.waiting import DEFAULT_GRACE, Goal, Outcome, Waiter
+from cnvtui.report.waiting import DEFAULT_GRACE, Goal, Outcome, Waiter, blocked
 from cnvtui.report.watching import Watcher, text_line
 from cnvtui.state.model import UpdatePicture
 from cnvtui.state.picture import build_picture
@@ -145,8 +145,14 @@ async def _follow(feed: LiveFeed, options: StatusOptions, printer: Printer, err:
     goal = options.wait_for
     waiter = Waiter(goal, options.grace, options.cnv_version) if goal is not None else None
     deadline = None if options.timeout is None else loop.time() + options.timeout
+    said = ""
     while True:
         picture = build_picture(feed.store, options.clock())
+        if waiter is not None and (why := blocked(picture)) != said:
+            said = why
+            if why:
+                err.write(f"cnvtui status: still waiting: {safe_text(why, 400)}\n")
+                err.flush()
         if watcher is not None:
             changes = watcher.observe(picture)
             if changes is not None:

@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cnvtui.exitcodes import ExitCode
-from cnvtui.report.live import ESSENTIAL
+from cnvtui.report.live import ESSENTIAL, RELOAD_EVERY
 from cnvtui.state.model import StreamState, UpdatePicture, Verdict
+from cnvtui.state.text import human_duration
 
-__all__ = ["DEFAULT_GRACE", "Goal", "Outcome", "Waiter"]
+__all__ = ["DEFAULT_GRACE", "Goal", "Outcome", "Waiter", "blocked"]
 
 DEFAULT_GRACE = 120.0
 _FAILING = (Verdict.DEGRADED, Verdict.STUCK)
@@ -52,6 +53,23 @@ def _essential_live(picture: UpdatePicture) -> bool:
     """Every stream of the update's own objects is current (or its CRD does not exist)."""
     states = {s.kind: s.state for s in picture.streams}
     return all(states.get(kind) in _CURRENT for kind in ESSENTIAL)
+
+
+def blocked(picture: UpdatePicture) -> str:
+    """Why nothing can be concluded now ("" when the update's own watches may be read): said
+    once on stderr, so a pipeline that waits does not wait without a word."""
+    states = {s.kind: s.state for s in picture.streams}
+    unread = [k for k in ESSENTIAL if states.get(k) in (StreamState.UNAUTHORIZED,)]
+    if unread:
+        return (
+            "the API server rejects the credentials (expired token?): log in again, e.g. "
+            f"'oc login'; the kubeconfig is read again every {human_duration(RELOAD_EVERY)}, "
+            "and waiting goes on"
+        )
+    denied = [k for k in ESSENTIAL if states.get(k) == StreamState.FORBIDDEN]
+    if denied:
+        return f"forbidden to read {', '.join(denied)}: nothing can be concluded without it"
+    return ""
 
 
 def _absent(picture: UpdatePicture) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 
@@ -85,3 +86,22 @@ async def test_no_cnv_in_the_namespace_fails_instead_of_waiting(sim: SimFactory)
     code, _, err = await _wait(server, Goal.DONE, namespace="nowhere", grace=0.0)
     assert code == ExitCode.FAILED
     assert err == "cnvtui status: no OpenShift Virtualization found in namespace nowhere\n"
+
+
+async def test_a_wait_that_loses_its_credentials_says_so_once(sim: SimFactory) -> None:
+    """An overnight token expiry: the wait goes on (the kubeconfig is re-read), but stderr
+    says why nothing moves instead of waiting without a word."""
+    server = await sim(vmis=3, token="old-token")
+    task = asyncio.create_task(_wait(server, Goal.APPROVAL_NEEDED, timeout=4.0))
+    await asyncio.sleep(1.0)
+    server.authorizer.token = "new-token"
+    server.close_watches()
+    code, _out, err = await task
+    assert code == ExitCode.TIMEOUT
+    lines = err.splitlines()
+    assert lines[0] == (
+        "cnvtui status: still waiting: the API server rejects the credentials (expired "
+        "token?): log in again, e.g. 'oc login'; the kubeconfig is read again every 30s, "
+        "and waiting goes on"
+    ), err
+    assert len(lines) == 2 and lines[1].startswith("cnvtui status: timed out after 4s"), err
