@@ -27,4 +27,10 @@ def skip_sync_client() -> None:
         spec = importlib.util.find_spec(name)
         if spec is None or spec.submodule_search_locations is None:
             return  # not installed as a package: let the normal import say so
-        sys.modules[name] = importlib.util.module_from_spec(spec)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        parent, _, child = name.rpartition(".")
+        if parent:
+            # What the import system would have done: `kubernetes.aio` as an attribute too
+            # (the client resolves its models through it).
+            setattr(sys.modules[parent], child, module)
