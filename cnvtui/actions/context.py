@@ -13,6 +13,7 @@ from cnvtui.actions.hco_api import HcoApi, detect_hco_api
 from cnvtui.actions.permissions import Permissions
 from cnvtui.kube.client import KubeClient
 from cnvtui.kube.config import ClusterInfo
+from cnvtui.kube.events import SessionNote
 from cnvtui.kube.writer import Writer
 from cnvtui.state.timeline import Timeline
 
@@ -31,6 +32,8 @@ class ActionContext:
     permissions: Permissions
     now: Callable[[], float] = time.time
     timeline: Timeline | None = None
+    journal: Callable[[SessionNote], None] | None = None
+    """Also told of each write's outcome (`--record` writes it into the recording)."""
     _hco_api: HcoApi | None = field(default=None, repr=False)
 
     @property

@@ -31,6 +31,7 @@ from cnvtui.actions.context import ActionContext
 from cnvtui.actions.fetch import get_object
 from cnvtui.actions.jsonpatch import failed_tests
 from cnvtui.actions.permissions import Permissions
+from cnvtui.kube.events import SessionNote
 from cnvtui.kube.writer import WriteResult
 from cnvtui.state.model import Severity
 
@@ -202,16 +203,18 @@ class ActionRunner:
             if ctx.timeline is not None:
                 note = f"audit log {ctx.audit.path} not written: {exc}"
                 ctx.timeline.add(at, "action", target.describe(), note, Severity.ERROR)
+        severity = {
+            OutcomeKind.DONE: Severity.OK,
+            OutcomeKind.ALREADY: Severity.INFO,
+            OutcomeKind.BUSY: Severity.INFO,
+            OutcomeKind.CONFLICT: Severity.WARNING,
+        }.get(outcome.kind, Severity.ERROR)
+        who = ctx.info.user or ctx.info.context
+        text = f"{who}: {outcome.message}"
         if ctx.timeline is not None:
-            severity = {
-                OutcomeKind.DONE: Severity.OK,
-                OutcomeKind.ALREADY: Severity.INFO,
-                OutcomeKind.BUSY: Severity.INFO,
-                OutcomeKind.CONFLICT: Severity.WARNING,
-            }.get(outcome.kind, Severity.ERROR)
-            who = ctx.info.user or ctx.info.context
-            text = f"{who}: {outcome.message}"
             ctx.timeline.add(at, "action", target.describe(), text, severity)
+        if ctx.journal is not None:
+            ctx.journal(SessionNote(at, "action", target.describe(), text, severity.value))
 
 
 def _short(value: object, limit: int = 80) -> str:

@@ -50,4 +50,17 @@ class StreamStatus:
     message: str = ""
 
 
-KubeEvent = ObjectChange | StreamStatus
+@dataclass(frozen=True, slots=True)
+class SessionNote:
+    """Something this session did rather than saw, such as the outcome of a write. It is
+    recorded with the watch events, so a replay's timeline shows the operator's actions
+    where they happened. `severity` is a `cnvtui.state.model.Severity` value."""
+
+    at: float
+    kind: str
+    obj: str
+    text: str
+    severity: str = "info"
+
+
+KubeEvent = ObjectChange | StreamStatus | SessionNote

@@ -25,6 +25,11 @@ The file format, version 1 (`cnvtui.sim.loadfrom` parses it on its own, so keep 
   An object change carries `type` and `object` (a DELETED object may be a tombstone with
   metadata only) and, only when it differs from `t`, the event's own time `at`. A stream
   state change carries `state`, `since`, `as_of` and `message` (see `cnvtui.kube.events`).
+  What the session itself did (the outcome of a write) is a note, kind `session`:
+
+      {"t": 1714557700.0, "kind": "session", "note": {"kind": "action",
+       "object": "installplan openshift-cnv/install-abcde", "text": "...",
+       "severity": "info"}}
 - The last line of a recording that was closed cleanly: `{"end": 1714561200.0, "events": 1234}`.
 
 Readers skip lines they do not understand and keys they do not know.
@@ -51,7 +56,7 @@ from typing import IO, Any, Protocol, TypeVar
 
 from cnvtui import __version__
 from cnvtui.kube.errors import REDACTED
-from cnvtui.kube.events import KubeEvent, Obj, ObjectChange
+from cnvtui.kube.events import KubeEvent, Obj, ObjectChange, SessionNote, StreamStatus
 from cnvtui.kube.resources import ALL
 
 _T = TypeVar("_T")
@@ -66,6 +71,9 @@ __all__ = [
     "encode_event",
     "scrub",
 ]
+
+NOTE_KIND = "session"
+"""The `kind` of a recording line that holds a `SessionNote` (no stream has this key)."""
 
 FORMAT = "cnvtui-recording"
 VERSION = 1
@@ -176,6 +184,17 @@ def encode_event(event: KubeEvent, t: float) -> dict[str, Any]:
         if event.at != t:
             line["at"] = event.at
         return line
+    if isinstance(event, SessionNote):
+        return {
+            "t": t,
+            "kind": NOTE_KIND,
+            "note": {
+                "kind": event.kind,
+                "object": event.obj,
+                "text": event.text,
+                "severity": event.severity,
+            },
+        }
     return {
         "t": t,
         "kind": event.kind,
@@ -294,7 +313,8 @@ class Recorder:
         """Add one event (in memory; the ticker writes it within a second)."""
         if not self.active:
             return
-        t = max(event.at if isinstance(event, ObjectChange) else event.since, self._last_t)
+        own = event.since if isinstance(event, StreamStatus) else event.at
+        t = max(own, self._last_t)
         self._last_t = t
         self._add_line(_dumps(encode_event(event, t)))
         self.events += 1

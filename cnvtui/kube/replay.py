@@ -29,8 +29,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from cnvtui.kube.events import KubeEvent, Obj, ObjectChange, StreamState, StreamStatus
-from cnvtui.kube.record import FORMAT, VERSION, RecordingError
+from cnvtui.kube.events import (
+    KubeEvent,
+    Obj,
+    ObjectChange,
+    SessionNote,
+    StreamState,
+    StreamStatus,
+)
+from cnvtui.kube.record import FORMAT, NOTE_KIND, VERSION, RecordingError
 
 __all__ = [
     "Recorded",
@@ -69,6 +76,15 @@ def decode_line(data: bytes | str) -> tuple[float, KubeEvent] | None:
     if not isinstance(t, int | float) or isinstance(t, bool) or not isinstance(kind, str):
         return None
     t = float(t)
+    note = raw.get("note")
+    if kind == NOTE_KIND and isinstance(note, dict):
+        return t, SessionNote(
+            t,
+            str(note.get("kind") or ""),
+            str(note.get("object") or ""),
+            str(note.get("text") or ""),
+            str(note.get("severity") or "info"),
+        )
     obj = raw.get("object")
     if isinstance(obj, dict):
         change = raw.get("type")

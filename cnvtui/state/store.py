@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cnvtui.kube.events import KubeEvent, Obj, StreamState, StreamStatus
+from cnvtui.kube.events import KubeEvent, Obj, SessionNote, StreamState, StreamStatus
 from cnvtui.state.hco import HCO_CONDITIONS, HEALTHY_STATUS
 from cnvtui.state.migrations import FAILED, MigrationHistory, is_workload_update
 from cnvtui.state.model import PhaseStep, Severity
@@ -146,6 +146,9 @@ class Store:
         if isinstance(event, StreamStatus):
             self._apply_stream(event)
             return
+        if isinstance(event, SessionNote):
+            self._apply_note(event)
+            return
         kind = event.kind
         obj = event.obj
         key = meta_key(obj) if isinstance(obj, dict) else None
@@ -175,6 +178,14 @@ class Store:
         handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, key, old, new, event.at)
+
+    def _apply_note(self, note: SessionNote) -> None:
+        """What the session did (a replayed action): onto the timeline as it was then."""
+        try:
+            severity = Severity(note.severity)
+        except ValueError:
+            severity = Severity.INFO
+        self.timeline.add(note.at, note.kind, note.obj, note.text, severity)
 
     def _apply_stream(self, status: StreamStatus) -> None:
         previous = self.streams.get(status.kind)

@@ -32,6 +32,7 @@ from cnvtui.actions import (
 from cnvtui.actions.backup import LocalBackup
 from cnvtui.actions.openshift import available_updates
 from cnvtui.actions.strategy import EditStrategy
+from cnvtui.kube.record import Recorder
 from cnvtui.state.hco import HCO_NAME
 from cnvtui.state.model import UpdatePicture
 from cnvtui.state.store import Store
@@ -124,6 +125,9 @@ class ActionKeys(App[int]):
         if self.actions is None:
             return
         self.actions.ctx.timeline = self.store.timeline
+        recorder = getattr(getattr(self, "source", None), "recorder", None)
+        if isinstance(recorder, Recorder):
+            self.actions.ctx.journal = recorder.record  # a replay's timeline shows the actions
         self._prepare_actions()
 
     @work(exclusive=True, group="action-permissions")

@@ -4,6 +4,7 @@ stops is not a silent loss."""
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from pathlib import Path
@@ -12,6 +13,7 @@ from textual.pilot import Pilot
 
 from cnvtui.kube import resources as res
 from cnvtui.kube.record import Recorder, RecordingSource
+from cnvtui.report.replayed import state_at
 from cnvtui.ui.app import DashboardApp
 from cnvtui.ui.source import KubeSource
 from cnvtui.ui.textshot import screen_text
@@ -21,7 +23,8 @@ from cnvtui.ui.widgets.keyed_table import KeyedTable
 from cnvtui.ui.widgets.plans import PlansPanel
 from tests.actions.cluster import NS, Awaiting, Cluster
 
-from .test_actions_app import dashboard, ready, toasts, until
+from .test_actions_app import _stop as stop_workloads
+from .test_actions_app import dashboard, ready, toasts, until, until_methods
 
 
 def _rows(pilot: Pilot[int]) -> list[str]:
@@ -130,3 +133,32 @@ async def test_a_recording_dashboard_says_rec(steady: Cluster, tmp_path: Path) -
     app = DashboardApp(source, target=Target("cnvtui-sim", steady.server.url, NS))
     async with app.run_test(size=(160, 40)) as pilot:
         await until(pilot, lambda: "● REC" in screen_text(app).splitlines()[0], "REC shown")
+
+
+async def test_a_recorded_session_replays_its_actions_on_the_timeline(
+    steady: Cluster, tmp_path: Path
+) -> None:
+    """A write made while recording is in the recording, so a replay's timeline shows who
+    stopped workload updates, and when, beside what the cluster did."""
+    path = tmp_path / "acted.cnvrec.gz"
+    recorder = Recorder(path, fsync=False)
+    runner = steady.runner()
+    source = RecordingSource(KubeSource(steady.client, NS), recorder)
+    target = Target("cnvtui-sim", steady.server.url, NS)
+    app = DashboardApp(source, target=target, actions=runner)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot, app, need="stop_workloads")
+        await stop_workloads(pilot, app)
+        await until_methods(pilot, steady, [], "methods emptied")
+        await until(
+            pilot,
+            lambda: any(e.kind == "action" for e in app.store.timeline.entries()),
+            "the action on the live timeline",
+        )
+    live = [e for e in app.store.timeline.entries() if e.kind == "action"]
+    replayed = state_at(str(path), math.inf)  # what `cnvtui replay` and `status --replay` read
+    actions = [e for e in replayed.timeline.entries() if e.kind == "action"]
+    assert [(e.at, e.object, e.text, e.severity) for e in actions] == [
+        (e.at, e.object, e.text, e.severity) for e in live
+    ]
+    assert actions and "Stop workload updates: done" in actions[0].text, actions
