@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from cnvtui.exitcodes import ExitCode
+from cnvtui.exitcodes import ExitCode, StatusFailure
+from cnvtui.kube.client import KubeClient
 from cnvtui.kube.settings import DEFAULT_SETTINGS, WatchSettings
 from cnvtui.report.formats import Source, render, render_data, stamp, status_data
 from cnvtui.report.live import LiveFeed, connect, find_hco_namespace
@@ -118,7 +119,7 @@ async def run_live(options: StatusOptions, out: TextIO, err: TextIO) -> int:
     """Run the command against the cluster; StatusFailure for connection problems."""
     client = await connect(options.kubeconfig, options.context)
     try:
-        namespace = await find_hco_namespace(client, options.namespace)
+        namespace = await _first_contact(client, options, err)
         feed = LiveFeed(
             client,
             namespace,
@@ -137,6 +138,32 @@ async def run_live(options: StatusOptions, out: TextIO, err: TextIO) -> int:
             return await _follow(feed, options, printer, err)
     finally:
         await client.close()
+
+
+async def _first_contact(client: KubeClient, options: StatusOptions, err: TextIO) -> str:
+    """The HCO namespace. A one-shot status fails at once on an unreachable server; `--watch`
+    and `--wait-for` keep trying (until `--timeout`, if given), as they ride through an API
+    server restart later on, and say so once on stderr."""
+    if not options.watch and options.wait_for is None:
+        return await find_hco_namespace(client, options.namespace)
+    loop = asyncio.get_running_loop()
+    deadline = None if options.timeout is None else loop.time() + options.timeout
+    delay = options.settings.backoff_initial
+    said = False
+    while True:
+        try:
+            return await find_hco_namespace(client, options.namespace)
+        except StatusFailure as exc:
+            if exc.code != ExitCode.UNREACHABLE:
+                raise
+            if deadline is not None and loop.time() + delay >= deadline:
+                raise
+            if not said:
+                said = True
+                err.write(f"cnvtui status: {safe_text(str(exc), 300)}; trying again\n")
+                err.flush()
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, options.settings.backoff_max)
 
 
 async def _follow(feed: LiveFeed, options: StatusOptions, printer: Printer, err: TextIO) -> int:

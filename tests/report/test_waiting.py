@@ -105,3 +105,30 @@ async def test_a_wait_that_loses_its_credentials_says_so_once(sim: SimFactory) -
         "and waiting goes on"
     ), err
     assert len(lines) == 2 and lines[1].startswith("cnvtui status: timed out after 4s"), err
+
+
+async def test_a_wait_started_while_the_server_is_away_waits_for_it(sim: SimFactory) -> None:
+    """A pipeline started during an API server restart (an OpenShift update) once failed at
+    the first request with exit 3; a wait rides through it as it does later on."""
+    server = await sim(vmis=3)
+    away = asyncio.create_task(server.restart(downtime=1.5))
+    await asyncio.sleep(0.2)  # the port is closed now
+    code, out, err = await _wait(server, Goal.DONE, timeout=30.0)
+    await away
+    assert code == ExitCode.OK, err
+    assert out.splitlines()[-1] == "Wait for done: reached: CNV 4.14.3, no update in progress"
+    assert len(err.splitlines()) == 1 and err.startswith("cnvtui status: cannot reach"), err
+    assert err.rstrip().endswith("; trying again"), err
+
+
+async def test_a_one_shot_status_still_fails_at_once_when_the_server_is_away(
+    sim: SimFactory,
+) -> None:
+    server = await sim(vmis=1)
+    away = asyncio.create_task(server.restart(downtime=1.0))
+    await asyncio.sleep(0.2)
+    out, err = io.StringIO(), io.StringIO()
+    options = StatusOptions(kubeconfig=str(server.kubeconfig_path), settings=FAST)
+    code = await run_options(options, out, err)
+    await away
+    assert code == ExitCode.UNREACHABLE, err.getvalue()
