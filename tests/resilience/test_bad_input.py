@@ -19,7 +19,7 @@ from . import run
 
 Sim = Callable[..., Awaitable[SimServer]]
 TOKEN = "sha256~bad-input-secret-token-42"
-COMMANDS = {"dashboard": [], "preflight": ["preflight"]}
+COMMANDS = {"dashboard": [], "preflight": ["preflight"], "status": ["status"]}
 
 
 async def cases(sim: Sim, tmp: Path) -> dict[str, tuple[list[str], str]]:
