@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import re
+from pathlib import Path
 
 import yaml
 
@@ -12,7 +15,7 @@ from cnvtui.report.command import run_options
 from cnvtui.report.status import StatusOptions
 from cnvtui.sim.server import SimServer
 
-from .kit import FAST, SimFactory
+from .kit import FAST, SimFactory, scenario_server
 
 HOSTILE = "\x1b]52;c;ZWNobyBwd25lZA==\x07 \x1b[2J reset \u202eevil"
 
@@ -85,3 +88,38 @@ async def test_json_and_yaml_carry_the_same_documented_document(sim: SimFactory)
     assert [(c["name"], c["phase"]) for c in as_yaml["csvs"]] == [
         (c["name"], c["phase"]) for c in data["csvs"]
     ]
+
+
+def _documented() -> dict[str, set[str]]:
+    """The schema table of docs/status-schema.md: each field and the names in its meaning."""
+    doc = (Path(__file__).parents[2] / "docs" / "status-schema.md").read_text()
+    table = doc.split("## JSON / YAML schema", 1)[1].split("Example (abridged)", 1)[0]
+    fields: dict[str, set[str]] = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            fields[cells[0].strip("`")] = set(re.findall(r"`([a-z_]+)`", cells[2]))
+    return fields
+
+
+def _keys(value: object) -> set[str]:
+    """Every key of every object nested in `value`."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for item in value for k in _keys(item)}
+    return set()
+
+
+async def test_the_json_keeps_to_the_documented_schema(sim: SimFactory) -> None:
+    """Within v1 a field may be added, never renamed: every key the JSON carries is in the
+    schema document, and every documented top-level field is there (wait and changes come
+    with --wait-for and --watch only)."""
+    server = await scenario_server(sim, "stuck-migrations", speed=600.0)
+    await asyncio.sleep(2.0)  # a few simulated minutes: plans, migrations, outdated VMIs
+    data = json.loads(await _status(server, output="json"))
+    documented = _documented()
+    assert set(data) | {"wait", "changes"} == set(documented), set(data) ^ set(documented)
+    for field, value in data.items():
+        unknown = _keys(value) - documented[field]
+        assert not unknown, f"{field}: {sorted(unknown)} not in docs/status-schema.md"
