@@ -35,8 +35,11 @@ def default_state_dir(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def private_dir(path: Path) -> None:
-    """Create `path` (mode 0700) if needed."""
+    """Create `path` (mode 0700) if needed, and make it 0700 if it was left open to others:
+    it is cnvtui's own directory, and the names of its files say which clusters you run."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
 
 
 def audit_record(

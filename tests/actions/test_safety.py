@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import stat
 
 import pytest
 import yaml
@@ -186,3 +187,15 @@ async def test_access_reviews_are_cached_and_asked_again_on_reload(cluster: Clus
 
     assert runner.availability("pool_paused", view).allowed
     assert runner.ctx.permissions.reviews_sent > reviews
+
+
+async def test_a_state_directory_left_open_to_others_is_closed(steady: Cluster) -> None:
+    """The audit log and backups live in cnvtui's own directory; made 0755 by someone (or an
+    older version), it is tightened to 0700 on the first write."""
+    state = steady.state_dir.parent / "shared-state"
+    state.mkdir(mode=0o755)
+    state.chmod(0o755)
+    runner = steady.runner(state_dir=state)
+    await runner.apply(await runner.propose("pool_paused", pool="worker", paused=True))
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert [p.name for p in state.iterdir() if p.is_file()], "the audit log is there"
