@@ -179,27 +179,24 @@ def _builtin() -> list[ResourceDef]:
         _core("nodes", "Node", namespaced=False, short=("no",)),
         _core("pods", "Pod", namespaced=True, short=("po",), categories=("all",)),
         _core("events", "Event", namespaced=True, short=("ev",), has_status=False),
-        ResourceDef(
-            group="authorization.k8s.io",
-            plural="selfsubjectaccessreviews",
-            singular="selfsubjectaccessreview",
-            kind="SelfSubjectAccessReview",
-            namespaced=False,
-            versions=(VersionDef("v1", storage=True),),
-            has_status=False,
-            verbs=("create",),
-        ),
-        ResourceDef(
-            group="authorization.k8s.io",
-            plural="selfsubjectrulesreviews",
-            singular="selfsubjectrulesreview",
-            kind="SelfSubjectRulesReview",
-            namespaced=False,
-            versions=(VersionDef("v1", storage=True),),
-            has_status=False,
-            verbs=("create",),
-        ),
+        _review("SelfSubjectAccessReview"),
+        _review("SelfSubjectRulesReview"),
     ]
+
+
+def _review(kind: str) -> ResourceDef:
+    """An authorization.k8s.io review: create-only, answered at once, never stored."""
+    singular = kind.lower()
+    return ResourceDef(
+        group="authorization.k8s.io",
+        plural=singular + "s",
+        singular=singular,
+        kind=kind,
+        namespaced=False,
+        versions=(VersionDef("v1", storage=True),),
+        has_status=False,
+        verbs=("create",),
+    )
 
 
 @cache

@@ -57,7 +57,7 @@ async def test_slash_filters_the_hco_conditions_and_esc_brings_them_back(steady:
         assert "filter DEGR" not in screen_text(app)
 
 
-async def test_a_filter_that_matches_nothing_says_0_of_n(steady: Cluster) -> None:
+async def test_a_filter_that_matches_nothing_is_marked_on_the_tab(steady: Cluster) -> None:
     app = dashboard(steady)
     async with app.run_test(size=(100, 30)) as pilot:  # tabbed: the tab marks the filter
         await ready(pilot, app)

@@ -110,7 +110,6 @@ class KeyedTable(MeasuredTable[Cell]):
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip()
         self._show(self._passing(self._source))
-        self._name_filter()
         self.refresh_bindings()
         self.post_message(FilterChanged(self))
 
