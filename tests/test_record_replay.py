@@ -25,7 +25,14 @@ import pytest
 from cnvtui.exitcodes import ExitCode
 from cnvtui.kube.client import KubeClient
 from cnvtui.kube.config import ConfigSource
-from cnvtui.kube.events import ChangeType, KubeEvent, ObjectChange, StreamState, StreamStatus
+from cnvtui.kube.events import (
+    ChangeType,
+    KubeEvent,
+    ObjectChange,
+    SessionNote,
+    StreamState,
+    StreamStatus,
+)
 from cnvtui.kube.record import Recorder, RecordingError, scrub
 from cnvtui.kube.replay import RecordingReader, ReplaySource, scan_recording
 from cnvtui.kube.settings import WatchSettings
@@ -248,6 +255,21 @@ async def test_a_crash_loses_at_most_the_last_second(tmp_path: Path) -> None:
     reader.close()
     await recorder.close()
     assert scan_recording(path).complete
+
+
+async def test_a_note_keeps_its_own_time_when_the_line_time_is_pushed_on(tmp_path: Path) -> None:
+    """Line times never go back, so a note that ends just before the last event gets a later
+    `t`; a replay must still place the action at the moment it happened."""
+    path = tmp_path / "noted.cnvrec.gz"
+    events = _story(3)
+    note = SessionNote(START + 1.5, "action", "HyperConverged x/y", "alice: done", "ok")
+    recorder = await _write(path, [*events, note])
+    await recorder.close()
+    reader = RecordingReader(path)
+    reader.open()
+    got = reader.read(1000)
+    reader.close()
+    assert got[-1].t == START + 2 and got[-1].event == note
 
 
 async def test_a_file_cut_mid_write_replays_its_complete_part(tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ The file format, version 1 (`cnvtui.sim.loadfrom` parses it on its own, so keep 
       {"t": 1714557700.0, "kind": "session", "note": {"kind": "action",
        "object": "installplan openshift-cnv/install-abcde", "text": "...",
        "severity": "info"}}
+
+  Like an object change, a note carries its own time `at` when that differs from `t`.
 - The last line of a recording that was closed cleanly: `{"end": 1714561200.0, "events": 1234}`.
 
 Readers skip lines they do not understand and keys they do not know.
@@ -185,7 +187,7 @@ def encode_event(event: KubeEvent, t: float) -> dict[str, Any]:
             line["at"] = event.at
         return line
     if isinstance(event, SessionNote):
-        return {
+        note: dict[str, Any] = {
             "t": t,
             "kind": NOTE_KIND,
             "note": {
@@ -195,6 +197,9 @@ def encode_event(event: KubeEvent, t: float) -> dict[str, Any]:
                 "severity": event.severity,
             },
         }
+        if event.at != t:  # t never goes back; the note keeps the moment the action ended
+            note["at"] = event.at
+        return note
     return {
         "t": t,
         "kind": event.kind,

@@ -76,10 +76,12 @@ def decode_line(data: bytes | str) -> tuple[float, KubeEvent] | None:
     if not isinstance(t, int | float) or isinstance(t, bool) or not isinstance(kind, str):
         return None
     t = float(t)
+    at = raw.get("at", t)
+    at = float(at) if isinstance(at, int | float) and not isinstance(at, bool) else t
     note = raw.get("note")
     if kind == NOTE_KIND and isinstance(note, dict):
         return t, SessionNote(
-            t,
+            at,
             str(note.get("kind") or ""),
             str(note.get("object") or ""),
             str(note.get("text") or ""),
@@ -90,8 +92,6 @@ def decode_line(data: bytes | str) -> tuple[float, KubeEvent] | None:
         change = raw.get("type")
         if change not in _CHANGE_TYPES:
             return None
-        at = raw.get("at", t)
-        at = float(at) if isinstance(at, int | float) and not isinstance(at, bool) else t
         return t, ObjectChange(kind, change, obj, at)
     try:
         state = StreamState(str(raw.get("state")))
