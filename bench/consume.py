@@ -34,7 +34,7 @@ from cnvtui.kube.client import KubeClient
 from cnvtui.kube.config import ConfigSource
 from cnvtui.kube.events import ObjectChange
 from cnvtui.kube.hub import StreamSpec, WatchHub
-from cnvtui.state.slim import SHRINKERS
+from cnvtui.state.slim import PROJECTIONS
 from cnvtui.state.store import Store
 
 VMI_WATCH = "/apis/kubevirt.io/v1/virtualmachineinstances?watch=true&resourceVersion=1"
@@ -45,7 +45,7 @@ async def run_cnvtui(kubeconfig: str, events: int) -> dict[str, float]:
     store = Store("openshift-cnv")
     seen = 0
     wall, cpu = time.perf_counter(), time.process_time()
-    spec = StreamSpec(res.VMI, shrink=SHRINKERS["vmi"])
+    spec = StreamSpec(res.VMI, projection=PROJECTIONS["vmi"])
     async with client, WatchHub(client, [spec]) as hub:
         async for batch in hub.batches():
             store.apply_all(batch)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnvtui.kube import resources as res
-from cnvtui.kube.events import Shrink
 from cnvtui.kube.hub import StreamSpec
+from cnvtui.kube.projection import Projection
 
 DEFAULT_HCO_NAMESPACE = "openshift-cnv"
 UPSTREAM_HCO_NAMESPACE = "kubevirt-hyperconverged"
@@ -49,17 +49,17 @@ def stream_specs(
     hco_namespace: str,
     watched: Sequence[Watched] = WATCHED,
     *,
-    shrink: Mapping[str, Shrink] | None = None,
+    projections: Mapping[str, Projection] | None = None,
 ) -> list[StreamSpec]:
-    """The hub's streams for a cluster whose HyperConverged is in `hco_namespace`; `shrink`
-    maps a kind's key to how its objects are shrunk on arrival (whole objects if absent)."""
-    shrink = shrink or {}
+    """The hub's streams for a cluster whose HyperConverged is in `hco_namespace`; `projections`
+    maps a kind's key to the fields its objects keep from arrival (whole objects if absent)."""
+    projections = projections or {}
     return [
         StreamSpec(
             w.kind,
             namespace=hco_namespace if w.in_hco_namespace else None,
             metadata_only=w.metadata_only,
-            shrink=shrink.get(w.kind.key),
+            projection=projections.get(w.kind.key),
         )
         for w in watched
     ]

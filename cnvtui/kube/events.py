@@ -5,16 +5,12 @@ The state layer consumes these without knowing about HTTP; the recorder serialis
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
 Obj = dict[str, Any]
 ChangeType = Literal["ADDED", "MODIFIED", "DELETED"]
-Shrink = Callable[[Obj], Obj]
-"""Maps an object as it arrives to what its consumer keeps (injected from above: the kube
-layer does not know which fields matter)."""
 
 
 class StreamState(StrEnum):

@@ -16,8 +16,9 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from cnvtui.kube.client import KubeClient
-from cnvtui.kube.events import KubeEvent, Shrink, StreamStatus
+from cnvtui.kube.events import KubeEvent, StreamStatus
 from cnvtui.kube.gc_tuning import tune_for_streams
+from cnvtui.kube.projection import Projection
 from cnvtui.kube.resources import ResourceKind
 from cnvtui.kube.settings import DEFAULT_SETTINGS, WatchSettings
 from cnvtui.kube.watch import ListWatch
@@ -34,7 +35,7 @@ class StreamSpec:
     label_selector: str | None = None
     field_selector: str | None = None
     metadata_only: bool = False
-    shrink: Shrink | None = None
+    projection: Projection | None = None
 
 
 class WatchHub:
@@ -85,7 +86,7 @@ class WatchHub:
             label_selector=spec.label_selector,
             field_selector=spec.field_selector,
             metadata_only=spec.metadata_only,
-            shrink=spec.shrink,
+            projection=spec.projection,
             settings=self.settings,
         ).batches()
         pending = self._pending

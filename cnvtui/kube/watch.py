@@ -13,9 +13,10 @@ aiohttp's readline refuses lines over a few MB, and objects can be that large.) 
 out in batches, one per list page or chunk read, so the per-event overhead of the hops
 upward is paid per batch.
 
-Memory: each list page is diffed and handed on as it arrives, and an optional `shrink`
-turns each object into what the consumer keeps before it leaves here. So only one page of
-full objects is alive at a time, and full bodies die young: the first list of a large
+Memory: each list page is diffed and handed on as it arrives, and an optional `projection`
+(`cnvtui.kube.projection`) parses only the fields the consumer keeps, so full objects are
+not even built (a body the projection cannot take is parsed whole and cut down). Without
+one, only one page of full objects is alive at a time: the first list of a large
 cluster used to hold every page until the list was done, the start-up peak in memory.
 """
 
@@ -25,8 +26,8 @@ import gc
 import json
 import logging
 import random
-from collections.abc import AsyncGenerator, Iterable, Sequence
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, Iterable, Iterator, Sequence
+from contextlib import aclosing, contextmanager
 from typing import Any
 
 import aiohttp
@@ -39,10 +40,10 @@ from cnvtui.kube.events import (
     KubeEvent,
     Obj,
     ObjectChange,
-    Shrink,
     StreamState,
     StreamStatus,
 )
+from cnvtui.kube.projection import Projection
 from cnvtui.kube.resources import ResourceKind
 from cnvtui.kube.settings import DEFAULT_SETTINGS, WatchSettings
 
@@ -71,7 +72,7 @@ def watch_stream(
     label_selector: str | None = None,
     field_selector: str | None = None,
     metadata_only: bool = False,
-    shrink: Shrink | None = None,
+    projection: Projection | None = None,
     settings: WatchSettings = DEFAULT_SETTINGS,
 ) -> AsyncGenerator[KubeEvent, None]:
     """Stream `kind` (in `namespace`, or all namespaces) forever; close the iterator to stop."""
@@ -82,7 +83,7 @@ def watch_stream(
         label_selector=label_selector,
         field_selector=field_selector,
         metadata_only=metadata_only,
-        shrink=shrink,
+        projection=projection,
         settings=settings,
     )
     return loop.events()
@@ -102,8 +103,8 @@ class ListWatch:
     versions are kept, not bodies: holding thousands of large objects here would cost
     memory and, through cache misses on every replacement, a good part of the ingest rate.
 
-    `shrink`, if given, maps each object to the (smaller) one handed on, after its identity
-    has been read; tombstones are not shrunk.
+    `projection`, if given, is what each object is cut down to before it is handed on
+    (tombstones included: they keep their identity).
     """
 
     def __init__(
@@ -115,7 +116,7 @@ class ListWatch:
         label_selector: str | None = None,
         field_selector: str | None = None,
         metadata_only: bool = False,
-        shrink: Shrink | None = None,
+        projection: Projection | None = None,
         settings: WatchSettings = DEFAULT_SETTINGS,
     ) -> None:
         self.api = api
@@ -124,7 +125,7 @@ class ListWatch:
         self.label_selector = label_selector
         self.field_selector = field_selector
         self.metadata_only = metadata_only
-        self.shrink = shrink
+        self.projection = projection
         self.settings = settings
         self.cache: dict[Key, Seen] = {}
         self.resource_version: str | None = None
@@ -287,11 +288,11 @@ class ListWatch:
                     listed, token, restarted = set(), None, True
                     continue
                 raise
-            data = _loads_paused_gc(body)
+            data, projected = self._parse_page(body)
             del body
             metadata = data.get("metadata") or {}
             token = metadata.get("continue") or None
-            changes = self._page(data.get("items") or (), listed)
+            changes = self._page(data.get("items") or (), listed, projected)
             del data
             if changes:
                 yield changes
@@ -325,15 +326,35 @@ class ListWatch:
                 )
         return body
 
-    def _page(self, items: Iterable[Any], listed: set[Key]) -> list[ObjectChange]:
+    def _parse_page(self, body: bytes) -> tuple[dict[str, Any], bool]:
+        """The page, and whether its items are projected already."""
+        if self.projection is not None:
+            with _paused_gc():
+                page = self.projection.decode_page(body)
+            if page is not None:
+                return page, True
+        with _paused_gc():
+            data = _loads(body)
+        if not isinstance(data, dict):
+            raise ValueError("a list page that is not a JSON object")
+        return data, False
+
+    def _page(
+        self, items: Iterable[Any], listed: set[Key], projected: bool = False
+    ) -> list[ObjectChange]:
         """The changes one list page makes to the cache (which it updates), its objects
-        given the kind/apiVersion a watch event has (list items come without) and shrunk."""
+        given the kind/apiVersion a watch event has (list items come without) and cut
+        down to the projection unless `projected` says they are already."""
         if self.metadata_only:
             kind, api_version = "PartialObjectMetadata", "meta.k8s.io/v1"
         else:
             kind, api_version = self.kind.kind, self.kind.api_version
         cache = self.cache
-        shrink = self.shrink
+        projection = self.projection
+        shrink = None if projected or projection is None else projection.apply
+        # A projected item gets only what the projection keeps.
+        add_kind = not projected or projection is None or "kind" in projection.parts
+        add_api_version = not projected or projection is None or "apiVersion" in projection.parts
         key_kind = self.kind.key
         now = self.settings.clock()
         changes: list[ObjectChange] = []
@@ -350,9 +371,9 @@ class ListWatch:
             if prev == seen:
                 continue
             cache[key] = seen
-            if "kind" not in obj:
+            if "kind" not in obj and add_kind:
                 obj["kind"] = kind
-            if "apiVersion" not in obj:
+            if "apiVersion" not in obj and add_api_version:
                 obj["apiVersion"] = api_version
             change: ChangeType = "ADDED" if prev is None else "MODIFIED"
             changes.append(ObjectChange(key_kind, change, shrink(obj) if shrink else obj, now))
@@ -456,7 +477,7 @@ class ListWatch:
         are handed on, so the cache never runs ahead of the consumer)."""
         cache = self.cache
         kind_key = self.kind.key
-        shrink = self.shrink
+        projection = self.projection
         loads = _loads
         now = self.settings.clock()
         changes: list[ObjectChange] = []
@@ -464,7 +485,10 @@ class ListWatch:
             for line in lines:
                 if not line:
                     continue
-                event: dict[str, Any] = loads(line)
+                event = projection.decode_event(line) if projection is not None else None
+                whole = event is None
+                if event is None:
+                    event = loads(line)
                 etype = event.get("type")
                 obj = event.get("object")
                 if not isinstance(obj, dict):
@@ -481,8 +505,8 @@ class ListWatch:
                         cache[key] = (rv, md.get("uid"))
                     if rv:
                         self.resource_version = rv
-                    if shrink is not None:
-                        obj = shrink(obj)
+                    if whole and projection is not None:
+                        obj = projection.apply(obj)
                     changes.append(ObjectChange(kind_key, etype, obj, now))
                 elif etype == "BOOKMARK":
                     md = obj.get("metadata")
@@ -505,15 +529,17 @@ def _loads(data: bytes) -> Any:
         return json.loads(data)
 
 
-def _loads_paused_gc(body: bytes) -> Any:
-    """`_loads` with the cyclic GC paused: a page of large objects allocates so many
-    containers that collections (which find nothing: JSON has no cycles) would take about
-    as long as the parsing itself."""
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """The cyclic GC paused: a page of large objects allocates so many containers that
+    collections (which find nothing: JSON has no cycles) would take about as long as the
+    parsing itself."""
     if not gc.isenabled():
-        return _loads(body)
+        yield
+        return
     gc.disable()
     try:
-        return _loads(body)
+        yield
     finally:
         gc.enable()
 

@@ -14,45 +14,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cnvtui.kube.events import Obj, Shrink
+from cnvtui.kube.events import Obj
+from cnvtui.kube.projection import Projection
 
-__all__ = ["SHRINKERS", "SLIM_KINDS", "slim", "slim_vmi"]
+__all__ = ["PROJECTIONS", "SLIM_KINDS", "VMI_PROJECTION", "slim", "slim_vmi"]
 
-_META_KEYS = (
-    "name",
-    "namespace",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "labels",
+VMI_PROJECTION = Projection(
+    "SlimVMI",
+    {
+        "apiVersion": None,
+        "kind": None,
+        "metadata": (
+            "name",
+            "namespace",
+            "uid",
+            "resourceVersion",
+            "generation",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "labels",
+        ),
+        "spec": ("evictionStrategy",),
+        "status": ("phase", "nodeName", "conditions"),
+    },
 )
-_STATUS_KEYS = ("phase", "nodeName", "conditions")
-_SPEC_KEYS = ("evictionStrategy",)
-_TOP_KEYS = frozenset(("apiVersion", "kind", "metadata", "spec", "status"))
-_PARTS = tuple(
-    (part, frozenset(keys))
-    for part, keys in (("metadata", _META_KEYS), ("spec", _SPEC_KEYS), ("status", _STATUS_KEYS))
-)
-
-
-def _pick(raw: object, keys: tuple[str, ...]) -> dict[str, object] | None:
-    if not isinstance(raw, dict):
-        return None
-    return {k: raw[k] for k in keys if k in raw}
-
-
-def _is_slim(obj: Obj) -> bool:
-    """Whether `obj` holds nothing `slim_vmi` would drop (it was slimmed on arrival)."""
-    if not _TOP_KEYS.issuperset(obj):
-        return False
-    for part, keys in _PARTS:
-        if part in obj:
-            value = obj[part]
-            if not (isinstance(value, dict) and keys.issuperset(value)):
-                return False
-    return True
 
 
 def slim_vmi(obj: Obj) -> Obj:
@@ -61,28 +46,16 @@ def slim_vmi(obj: Obj) -> Obj:
 
     A part that is not a mapping (malformed) is dropped: every reader ignores it anyway.
     """
-    return obj if _is_slim(obj) else _slimmed(obj)
-
-
-def _slimmed(obj: Obj) -> Obj:
-    out: Obj = {}
-    for top in ("apiVersion", "kind"):
-        if top in obj:
-            out[top] = obj[top]
-    for part, keys in (("metadata", _META_KEYS), ("spec", _SPEC_KEYS), ("status", _STATUS_KEYS)):
-        picked = _pick(obj.get(part), keys)
-        if picked is not None:
-            out[part] = picked
-    return out
+    return obj if VMI_PROJECTION.is_applied(obj) else VMI_PROJECTION.apply(obj)
 
 
 SLIM_KINDS = frozenset({"vmi"})
 """Kinds the store holds slimmed; anything else is held as it came."""
 
 
-SHRINKERS: Mapping[str, Shrink] = {"vmi": _slimmed}
-"""For the kube layer's streams (`stream_specs(shrink=...)`): slim on arrival, so full
-bodies are never queued and die young."""
+PROJECTIONS: Mapping[str, Projection] = {"vmi": VMI_PROJECTION}
+"""For the kube layer's streams (`stream_specs(projections=...)`): slim on arrival, parsing
+only the kept fields, so full bodies are never built, let alone queued."""
 
 
 def slim(kind: str, obj: Obj) -> Obj:

@@ -17,7 +17,7 @@ from cnvtui.kube.errors import Unreachable
 from cnvtui.kube.events import KubeEvent
 from cnvtui.kube.hub import WatchHub
 from cnvtui.kube.settings import DEFAULT_SETTINGS, WatchSettings
-from cnvtui.state.slim import SHRINKERS
+from cnvtui.state.slim import PROJECTIONS
 
 Obj = dict[str, Any]
 
@@ -49,7 +49,7 @@ class KubeSource:
         (the start-up memory peak); pass False where full objects must be passed on."""
         self.client = client
         self.hco_namespace = hco_namespace
-        specs = stream_specs(hco_namespace, watched, shrink=SHRINKERS if slim else None)
+        specs = stream_specs(hco_namespace, watched, projections=PROJECTIONS if slim else None)
         self.hub = WatchHub(client, specs, settings=settings)
 
     async def batches(self) -> AsyncIterator[Sequence[KubeEvent]]:

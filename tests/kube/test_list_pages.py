@@ -14,6 +14,7 @@ from typing import Any
 
 from cnvtui.kube.events import KubeEvent, Obj, ObjectChange, StreamState, StreamStatus
 from cnvtui.kube.hub import StreamSpec, WatchHub
+from cnvtui.kube.projection import Projection
 from cnvtui.kube.resources import VMI
 from cnvtui.kube.watch import ListWatch
 
@@ -22,8 +23,12 @@ from . import FAST, Key, Mirror, Proxy, connect, eventually, key_of, server_view
 PAGED = dataclasses.replace(FAST, page_size=5)
 
 
+TINY = Projection("Tiny", {"kind": None, "metadata": ("labels",)})
+"""Identity and labels only, as a consumer's slimming would keep."""
+
+
 def tiny(obj: Obj) -> Obj:
-    """A shrink that keeps only identity and labels, as a consumer's slimming would."""
+    """What TINY should make of `obj`, written out by hand."""
     md = obj["metadata"]
     keep = ("name", "namespace", "uid", "resourceVersion", "labels")
     return {"kind": obj["kind"], "metadata": {k: md[k] for k in keep if k in md}}
@@ -89,7 +94,7 @@ async def test_first_list_arrives_page_by_page_and_live_only_at_the_end(
 async def test_shrunk_objects_on_list_watch_and_relist(sim: Any) -> None:
     server = await sim(vmis=9)
     client = await connect(server.kubeconfig_path)
-    mirror = Mirror(ListWatch(client, VMI, shrink=tiny, settings=PAGED).events())
+    mirror = Mirror(ListWatch(client, VMI, projection=TINY, settings=PAGED).events())
     try:
         await mirror.until_state(StreamState.LIVE)
         assert mirror.view == {k: tiny(o) for k, o in server_view(server, VMI).items()}
@@ -162,7 +167,7 @@ async def test_hub_backlog_is_bounded_and_every_event_arrives_in_order(
     server = await sim(vmis=40)
     proxy = await Proxy(server.port).start()
     client = await connect(proxy.kubeconfig(server, tmp_path / "kc"))
-    hub = WatchHub(client, [StreamSpec(VMI, shrink=tiny)], settings=PAGED, max_pending=4)
+    hub = WatchHub(client, [StreamSpec(VMI, projection=TINY)], settings=PAGED, max_pending=4)
     try:
         hub.start()
         await eventually(lambda: len(proxy.requests) >= 1, "first page asked for")

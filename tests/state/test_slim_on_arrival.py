@@ -1,4 +1,4 @@
-"""VMIs slimmed as they arrive (the kube layer's `shrink`, injected by the dashboard's source):
+"""VMIs slimmed as they arrive (the kube layer's `projection`, injected by the dashboard's source):
 the store ends with the same objects and shows the same picture as when it slims full
 objects itself, and slimming an already slim VMI hands it back unchanged."""
 
