@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from cnvtui.exitcodes import ExitCode
 from cnvtui.kube.client import KubeClient
@@ -178,6 +179,51 @@ async def test_secrets_and_tokens_never_reach_the_file(sim: SimFactory, tmp_path
         "example.com/db-password": "<redacted>",
         "example.com/marker": "done",
     }
+
+
+async def test_the_sessions_own_password_and_key_never_reach_the_file(
+    sim: SimFactory, tmp_path: Path
+) -> None:
+    """Credentials of the kubeconfig in use are scrubbed wherever they turn up, even in a
+    field whose name gives no hint (only the client knows them)."""
+    server = await sim(vmis=1, token=TOKEN)
+    password = "Tr0ub4dor-and-3-more-words"
+    key_data = base64.b64encode(b"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEI\n").decode()
+    config = yaml.safe_load(server.kubeconfig_path.read_text())
+    config["users"][0]["user"].update(username="alice", password=password)
+    config["users"][0]["user"]["client-key-data"] = key_data
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump(config))
+    path = tmp_path / "creds.cnvrec.gz"
+    client = await KubeClient.connect(ConfigSource(kubeconfig=str(kubeconfig)))
+    try:
+        async with LiveFeed(client, "openshift-cnv", settings=FAST, record=str(path)) as feed:
+            await feed.sync(20)
+            _annotate(
+                server,
+                {
+                    "example.com/a": f"try {password}",
+                    "example.com/b": key_data,
+                    "example.com/c": "end",
+                },
+            )
+            await _until(
+                lambda: (
+                    "example.com/c"
+                    in (feed.store.get("hco", "openshift-cnv", "kubevirt-hyperconverged") or {})
+                    .get("metadata", {})
+                    .get("annotations", {})
+                ),
+                "the annotations to arrive",
+            )
+    finally:
+        await client.close()
+    raw = gzip.decompress(path.read_bytes()).decode()
+    assert password not in raw and key_data not in raw and TOKEN not in raw
+    hco = _replayed(path).get("hco", "openshift-cnv", "kubevirt-hyperconverged")
+    assert hco is not None
+    notes = hco["metadata"]["annotations"]
+    assert (notes["example.com/a"], notes["example.com/b"]) == ("try <redacted>", "<redacted>")
 
 
 def test_scrub_copies_instead_of_changing_the_watched_object() -> None:

@@ -7,8 +7,9 @@ what changed and DELETED for what vanished: whatever happened, the consumer's vi
 converges to the server's. Failures never escape: they become `StreamStatus` events, and
 the loop retries with jittered exponential backoff, honouring Retry-After.
 
-Speed: bodies are read as raw chunks, split on newlines and parsed with orjson (several
-times faster than `json`); no model classes. (The line splitting is our own because
+Speed: bodies are read as raw chunks, split on newlines and parsed with the projection's
+msgspec decoder when there is one, else with orjson (several times faster than `json`); no
+model classes. (The line splitting is our own because
 aiohttp's readline refuses lines over a few MB, and objects can be that large.) Changes come
 out in batches, one per list page or chunk read, so the per-event overhead of the hops
 upward is paid per batch.

@@ -110,7 +110,8 @@ async def test_server_errors_for_a_while(sim: Sim, status: int) -> None:
         faults.heal()
         data_as_of(text)
         churn(server)
-        await until(pilot, lambda t: LIVE in t and "data as of" not in t, what="live again")
+        text = await until(pilot, lambda t: LIVE in t and "data as of" not in t, what="live again")
+        assert "restored" in text, "the timeline marks the gap"
         await converged(app, server)
     assert faults.errors_sent > 0
 
@@ -127,7 +128,8 @@ async def test_throttled_with_retry_after_is_honoured(sim: Sim) -> None:
         faults.heal()
         throttled = time.monotonic() - started
         churn(server)
-        await until(pilot, lambda t: LIVE in t and "data as of" not in t, what="live again")
+        text = await until(pilot, lambda t: LIVE in t and "data as of" not in t, what="live again")
+        assert "restored" in text, "the timeline marks the gap"
         await converged(app, server)
     # One try a second per watch, and one more in flight; retrying on the backoff alone
     # (0.02-0.2 s) would send five to fifty times as many.

@@ -4,14 +4,19 @@ dashboard never raises, and no control character from the cluster reaches the te
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cnvtui.kube.events import ChangeType, KubeEvent, ObjectChange, StreamState, StreamStatus
+from cnvtui.report.formats import Source, render, render_data, status_data
+from cnvtui.report.waiting import Goal, reached
+from cnvtui.report.watching import Watcher, text_line
 from cnvtui.state.picture import build_picture
 from cnvtui.state.store import Store
 from cnvtui.ui.app import DashboardApp
@@ -178,3 +183,41 @@ async def test_generated_events_never_break_the_state_or_the_screen() -> None:
 
         await asyncio.to_thread(check)
         assert app.is_running
+
+
+CONTROLS = ("\x1b", "\x9b", "\x07", "\x00", "\u202e")
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(events(), min_size=1, max_size=25), st.lists(events(), max_size=10))
+def test_generated_events_never_break_the_status_outputs(
+    batch: list[KubeEvent], more: list[KubeEvent]
+) -> None:
+    """`cnvtui status` in every format, and the lines of `--watch` and `--wait-for`, for
+    whatever the cluster holds: the table and the lines carry no control character, and JSON
+    and YAML parse back to the same document."""
+    store = Store(NS)
+    store.apply_all(batch)
+    first = build_picture(store, 1_700_005_000.0)
+    store.apply_all(more)
+    second = build_picture(store, 1_700_005_060.0)
+    source = Source("cluster", context="ctx", server="https://api:6443", namespace=NS)
+    for picture in (first, second):
+        table = render(picture, "table", source, max_vmis=5)
+        data = status_data(picture, source, max_vmis=5)
+        assert json.loads(render(picture, "json", source, max_vmis=5)) == data
+        assert yaml.safe_load(render_data(data, "yaml")) == data
+        assert json.loads(render_data(data, "json", compact=True)) == data
+        for goal in Goal:
+            reached(goal, picture)  # what --wait-for decides (printed through safe_text)
+        for raw in CONTROLS:
+            assert raw not in table, repr(raw)
+    watcher = Watcher(min_interval=0)
+    lines = []
+    for picture in (first, second):
+        changes = watcher.observe(picture)
+        if changes is not None:
+            lines.append(text_line("2023-11-14T22:13:20Z", picture, changes))
+    assert lines, "the first picture always gives a line"
+    for raw in CONTROLS:
+        assert not any(raw in line for line in lines), repr(raw)
