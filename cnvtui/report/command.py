@@ -112,7 +112,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     follow.add_argument(
         "--timeout", type=_duration, metavar="DURATION",
-        help="--wait-for: give up after this long (e.g. 30m, 2h; default: no limit)",
+        help="--wait-for: give up this long after the start (e.g. 30m, 2h; default: no limit)",
     )  # fmt: skip
     follow.add_argument(
         "--grace", type=_duration, default=DEFAULT_GRACE, metavar="DURATION",

@@ -117,9 +117,13 @@ class Printer:
 
 async def run_live(options: StatusOptions, out: TextIO, err: TextIO) -> int:
     """Run the command against the cluster; StatusFailure for connection problems."""
+    loop = asyncio.get_running_loop()
+    # One deadline from the start: a pipeline's `--timeout 2h` includes connecting and the
+    # first lists, not only the wait after them.
+    deadline = None if options.timeout is None else loop.time() + options.timeout
     client = await connect(options.kubeconfig, options.context)
     try:
-        namespace = await _first_contact(client, options, err)
+        namespace = await _first_contact(client, options, err, deadline)
         feed = LiveFeed(
             client,
             namespace,
@@ -128,26 +132,48 @@ async def run_live(options: StatusOptions, out: TextIO, err: TextIO) -> int:
             clock=options.clock,
         )
         async with feed:
-            await feed.sync(options.sync_timeout)
+            await _sync(feed, options, deadline)
             info = client.info
             source = Source("cluster", info.context, info.server, namespace)
             printer = Printer(options, source, out)
             if not options.watch and options.wait_for is None:
                 printer.status(build_picture(feed.store, options.clock()))
                 return ExitCode.OK
-            return await _follow(feed, options, printer, err)
+            return await _follow(feed, options, printer, err, deadline)
     finally:
         await client.close()
 
 
-async def _first_contact(client: KubeClient, options: StatusOptions, err: TextIO) -> str:
+async def _sync(feed: LiveFeed, options: StatusOptions, deadline: float | None) -> None:
+    """The first complete answer, within `--sync-timeout` and what is left of `--timeout`;
+    running out of the latter is a timeout (7), not an unreachable server (3)."""
+    within = options.sync_timeout
+    if deadline is not None:
+        left = max(0.0, deadline - asyncio.get_running_loop().time())
+        if left < within:
+            try:
+                await feed.sync(left)
+            except StatusFailure as exc:
+                if exc.code != ExitCode.UNREACHABLE or options.timeout is None:
+                    raise
+                waited = human_duration(options.timeout)
+                goal = options.wait_for.value if options.wait_for is not None else "the cluster"
+                raise StatusFailure(
+                    f"timed out after {waited} waiting for {goal}: {exc}", ExitCode.TIMEOUT
+                ) from None
+            return
+    await feed.sync(within)
+
+
+async def _first_contact(
+    client: KubeClient, options: StatusOptions, err: TextIO, deadline: float | None
+) -> str:
     """The HCO namespace. A one-shot status fails at once on an unreachable server; `--watch`
     and `--wait-for` keep trying (until `--timeout`, if given), as they ride through an API
     server restart later on, and say so once on stderr."""
     if not options.watch and options.wait_for is None:
         return await find_hco_namespace(client, options.namespace)
     loop = asyncio.get_running_loop()
-    deadline = None if options.timeout is None else loop.time() + options.timeout
     delay = options.settings.backoff_initial
     said = False
     while True:
@@ -166,12 +192,17 @@ async def _first_contact(client: KubeClient, options: StatusOptions, err: TextIO
         delay = min(delay * 2, options.settings.backoff_max)
 
 
-async def _follow(feed: LiveFeed, options: StatusOptions, printer: Printer, err: TextIO) -> int:
+async def _follow(
+    feed: LiveFeed,
+    options: StatusOptions,
+    printer: Printer,
+    err: TextIO,
+    deadline: float | None,
+) -> int:
     loop = asyncio.get_running_loop()
     watcher = Watcher(options.interval) if options.watch else None
     goal = options.wait_for
     waiter = Waiter(goal, options.grace, options.cnv_version) if goal is not None else None
-    deadline = None if options.timeout is None else loop.time() + options.timeout
     said = ""
     while True:
         picture = build_picture(feed.store, options.clock())

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
 
 from cnvtui.exitcodes import ExitCode
 from cnvtui.report.command import run_options
@@ -13,6 +16,8 @@ from cnvtui.report.waiting import Goal
 from cnvtui.sim.server import SimServer
 
 from .kit import FAST, SimFactory, scenario_server
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def _wait(server: SimServer, goal: Goal, **extra: object) -> tuple[int, str, str]:
@@ -79,6 +84,26 @@ async def test_timeout_says_where_the_update_stands(sim: SimFactory) -> None:
         "cnvtui status: timed out after 0s waiting for approval-needed; "
         "now Idle: CNV 4.14.3, no update in progress\n"
     )
+
+
+async def test_the_timeout_counts_from_the_start_not_from_the_first_lists(
+    sim: SimFactory,
+) -> None:
+    """A pipeline's `--timeout 1s` holds even while the first lists hang: it once waited
+    for `--sync-timeout` (60 s) first, and then said the server was unreachable."""
+
+    @web.middleware
+    async def hang_vmi_lists(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.endswith("/virtualmachineinstances") and "watch" not in request.query:
+            await asyncio.sleep(3600)
+        return await handler(request)
+
+    server = await sim(vmis=3, middlewares=[hang_vmi_lists])
+    async with asyncio.timeout(30):  # far below the 60 s sync timeout
+        code, out, err = await _wait(server, Goal.DONE, timeout=1.0)
+    assert (code, out) == (ExitCode.TIMEOUT, "")
+    assert err.startswith("cnvtui status: timed out after 1s waiting for done: no complete "), err
+    assert "still waiting for vmi" in err and len(err.splitlines()) == 1, err
 
 
 async def test_no_cnv_in_the_namespace_fails_instead_of_waiting(sim: SimFactory) -> None:
