@@ -567,6 +567,76 @@ async def test_the_dashboard_replays_a_recording_and_moves_in_time(tmp_path: Pat
         assert "Replay" in helped and "Quit" in helped and "Next panel" in helped, helped
 
 
+async def test_a_replayed_vmi_shows_whole_as_recorded_at_the_moment_shown(
+    sim: SimFactory, tmp_path: Path
+) -> None:
+    """The store keeps VMIs slimmed, the recording keeps them whole: the details screen of a
+    replay shows the recorded object of the moment on screen, not the slim copy."""
+    from cnvtui.ui.replay import ReplayApp  # Textual only for this test
+    from cnvtui.ui.screens.details import DetailsScreen
+    from cnvtui.ui.widgets.panel import ObjectRef
+
+    server = await sim(vmis=2)
+    vmi = ("kubevirt.io", "virtualmachineinstances")
+    md = server.store.list(*vmi)[0][0]["metadata"]
+    name, namespace = md["name"], md["namespace"]
+    path = tmp_path / "vmi.cnvrec.gz"
+    async with _live(server, path) as feed:
+        server.store.patch(*vmi, namespace, name, "merge", {"metadata": {"labels": {"t": "2"}}})
+        await _until(
+            lambda: (
+                (feed.store.get("vmi", namespace, name) or {})["metadata"]["labels"].get("t") == "2"
+            ),
+            "the new label",
+        )
+    source = ReplaySource(path, paused=True)
+    await source.open()
+    app = ReplayApp(source)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("greater_than_sign")  # the end
+        for _ in range(200):
+            if (app.store.get("vmi", namespace, name) or {}).get("metadata", {}).get(
+                "labels", {}
+            ).get("t") == "2":
+                break
+            await pilot.pause(0.05)
+        app.open_details(ObjectRef("vmi", namespace, name))
+        title = ""
+        for _ in range(200):
+            await pilot.pause(0.05)
+            screen = app.screen
+            if isinstance(screen, DetailsScreen) and screen.is_mounted:
+                title = str(screen.query_one("#details-yaml").border_title)
+                if "as recorded" in title:
+                    break
+        assert title == "YAML (whole, as recorded at the moment shown)"
+        shown = screen_text_of(app)
+        assert "domain:" in shown and "t: '2'" in shown, shown
+    # At the start of the recording the label was not there yet.
+    early = ReplaySource(path, paused=True)
+    await early.open()
+    batches = early.batches()
+    while not any(  # up to the batch that brings the VMI (its first list)
+        isinstance(e, ObjectChange) and e.kind == "vmi" and e.obj["metadata"]["name"] == name
+        for e in await anext(batches)
+    ):
+        early.step()
+    first = await early.fetch_object("vmi", namespace, name)
+    assert isinstance(first, dict) and "domain" in first["spec"]
+    assert "t" not in first["metadata"].get("labels", {})
+    assert await early.fetch_object("vmi", namespace, "nobody") == (
+        "not in the recording at this moment"
+    )
+    await batches.aclose()
+    await early.close()
+
+
+def screen_text_of(app: Any) -> str:
+    from cnvtui.ui.textshot import screen_text
+
+    return screen_text(app)
+
+
 async def test_quitting_while_a_write_is_stuck_keeps_the_file_whole(tmp_path: Path) -> None:
     """A slow disk (here a pipe nobody reads yet): the ticker's write is still under way
     when the dashboard quits and cancels it. Closing waits for it, and the last block comes

@@ -23,7 +23,7 @@ import contextlib
 import json
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +46,7 @@ __all__ = [
     "ReplaySource",
     "Rewindable",
     "decode_line",
+    "recorded_object",
     "scan_recording",
 ]
 
@@ -264,6 +265,11 @@ class RecordingReader:
         self._next_line += 1
         return number, self._pending.popleft()
 
+    def raw_lines(self) -> Iterator[tuple[int, bytes]]:
+        """The remaining lines, numbered, undecoded (for searches that decode few)."""
+        while (raw := self._next_raw()) is not None:
+            yield raw
+
     @property
     def next_line(self) -> int:
         """The number of the line `read` looks at next (the header is line 0)."""
@@ -358,6 +364,36 @@ class RecordingInfo:
     end: float | None
     complete: bool
     problem: str
+
+
+def recorded_object(
+    path: str | Path, kind: str, namespace: str, name: str, before_line: int
+) -> Obj | str:
+    """The object as last recorded before line `before_line` (whole: the recorder keeps
+    every field), or why there is none. One pass over the file, decoding only the lines
+    that name the object."""
+    needle = b'"name":' + json.dumps(name).encode()
+    found: Obj | None = None
+    with RecordingReader(path) as reader:
+        for number, line in reader.raw_lines():
+            if number >= before_line:
+                break
+            if needle not in line or not line.startswith(_EVENT_PREFIX):
+                continue
+            decoded = decode_line(line)
+            if decoded is None or not isinstance(decoded[1], ObjectChange):
+                continue
+            change = decoded[1]
+            md = change.obj.get("metadata") or {}
+            if (
+                change.kind == kind
+                and md.get("name") == name
+                and (md.get("namespace") or "") == namespace
+            ):
+                found = None if change.type == "DELETED" else change.obj
+    if found is None:
+        return "not in the recording at this moment"
+    return found
 
 
 def scan_recording(path: str | Path) -> RecordingInfo:
@@ -662,6 +698,22 @@ class ReplaySource:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self._changed.wait()
+
+    fetched_title = "YAML (whole, as recorded at the moment shown)"
+    """What the details screen calls an object from `fetch_object`."""
+
+    async def fetch_object(self, kind: str, namespace: str, name: str) -> Obj | str:
+        """The object whole, as recorded at the moment shown (the store keeps some kinds
+        slimmed, the recording does not), or why not."""
+        if self.info is None:
+            return "the recording is not open yet"
+        before = self._applied_line
+        try:
+            return await asyncio.to_thread(
+                recorded_object, self.path, kind, namespace, name, before
+            )
+        except (OSError, RecordingError) as exc:
+            return str(exc)
 
     async def related_events(self, kind: str, namespace: str, name: str) -> list[Obj]:
         """Recordings hold no core Events."""

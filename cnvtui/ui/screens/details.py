@@ -5,8 +5,9 @@ cluster strings come out as YAML escapes (`\\e`, `\\u202E`) and can never drive 
 The YAML follows the object while the screen is open; the scroll position is kept.
 
 The store holds some kinds slimmed (`cnvtui.state.slim`), so for those the screen fetches
-the full object with one GET (again when the store sees a new version), and says so when it
-can only show the store's partial copy (replay, or the GET failed).
+the full object from the source: one GET (again when the store sees a new version), or in a
+replay the recorded object as of the moment shown. It says so when it can only show the
+store's partial copy (the GET failed).
 """
 
 from __future__ import annotations
@@ -162,8 +163,10 @@ class DetailsScreen(Screen[None]):
             return  # the store moved on; a newer fetch is under way
         if isinstance(got, dict):
             self._fetched = got
-            when = time.strftime("%H:%M:%S")
-            self._show_yaml(got, f"YAML (fetched from the API server at {when})")
+            title = getattr(getattr(self.app, "source", None), "fetched_title", None)
+            if not isinstance(title, str):
+                title = f"YAML (fetched from the API server at {time.strftime('%H:%M:%S')})"
+            self._show_yaml(got, title)
             return
         self._fetched = None
         if self._obj is not None:
