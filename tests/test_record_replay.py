@@ -345,6 +345,31 @@ async def test_a_file_cut_mid_write_replays_its_complete_part(tmp_path: Path) ->
     assert data_out["csvs"] == to_json(build_picture(expected, info.end or 0))["csvs"]
 
 
+async def test_the_replay_of_a_cut_file_says_so_in_full(tmp_path: Path) -> None:
+    """The time bar has room for where the file ends; the whole note (what happened, how
+    many events are used) is a notification when the replay opens."""
+    from cnvtui.ui.replay import ReplayApp  # Textual only for this test
+    from cnvtui.ui.textshot import screen_text
+    from cnvtui.ui.widgets.timebar import TimeBar
+
+    path = tmp_path / "whole.cnvrec.gz"
+    recorder = await _write(path, _story(30))
+    await recorder.close()
+    cut = tmp_path / "cut.cnvrec.gz"
+    cut.write_bytes(path.read_bytes()[:-40])
+    source = ReplaySource(cut, paused=True)
+    await source.open()
+    app = ReplayApp(source)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        await pilot.pause(0.3)
+        bar = app.query_one(TimeBar).describe(160).plain
+        ends = time.strftime("%H:%M:%S", time.localtime(source.end))
+        assert bar.endswith(f"(file incomplete: ends {ends})"), bar
+        shown = " ".join(screen_text(app).split())
+        assert "cut.cnvrec.gz was cut off mid-write" in shown, shown
+        assert f"using the {source.info.events if source.info else 0} complete" in shown, shown
+
+
 async def test_garbage_is_not_a_recording(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("hello\n")

@@ -64,6 +64,10 @@ class ReplayApp(DashboardApp):
 
     def on_mount(self) -> None:
         self.mount(TimeBar(self.replay), before=self.query_one(Footer))
+        if self.replay.note:
+            self.notify(
+                self.replay.note, title="Recording", severity="warning", timeout=20, markup=False
+            )
 
     def binding_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
         return [("Replay", ReplayApp.BINDINGS), *super().binding_sections()]

@@ -34,7 +34,7 @@ def _speed(speed: float) -> str:
 
 
 class TimeBar(Static):
-    """`▶ 4x  2024-05-01 03:15:02  ━━━━━●──────  +12m05s of 1h05m  (cut off: …)`."""
+    """`▶ 4x  2024-05-01 03:15:02  ━━━━━●──────  +12m05s of 1h05m  (file incomplete: …)`."""
 
     DEFAULT_CSS = """
     TimeBar {
@@ -64,9 +64,9 @@ class TimeBar(Static):
             state = Text(f"▶ {_speed(s.speed)} ", r.OK)
         left = state.append(_moment(now), "bold").append("  ")
         right = Text(f"  +{r.duration(now - s.start)} of {r.duration(span)}", r.DIM)
-        if s.note:
-            right.append("  ")
-            right.append_text(r.lit(f"({s.note})", r.WARN, limit=60))
+        if s.note:  # the whole note is a notification when the replay opens
+            ends = time.strftime("%H:%M:%S", time.localtime(s.end))
+            right.append(f"  (file incomplete: ends {ends})", r.WARN)
         room = max(4, width - left.cell_len - right.cell_len)
         fraction = 1.0 if span <= 0 else min(1.0, max(0.0, (now - s.start) / span))
         done = min(room - 1, int(fraction * (room - 1)))
