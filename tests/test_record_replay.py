@@ -586,6 +586,16 @@ async def test_the_dashboard_replays_a_recording_and_moves_in_time(tmp_path: Pat
         app.query_one(OutdatedPanel).query_one(KeyedTable).focus()
         await pilot.press("left_square_bracket")
         await settle(lambda: phases() == [("cnv-operator.v4.14.0", "Pending")], "back")
+        # A click halfway along the bar shows the middle of the recording (59 s long).
+        timebar = app.query_one(TimeBar)
+        drawn = timebar.describe(timebar.content_region.width).plain
+        first = min(drawn.index(c) for c in "━●" if c in drawn)
+        room = sum(drawn.count(c) for c in "━●─")
+        await pilot.click(TimeBar, offset=(1 + first + (room - 1) // 2, 0))
+        await settle(
+            lambda: app.picture is not None and START + 25 <= app.picture.now <= START + 34,
+            "the middle",
+        )
         await pilot.press("question_mark")
         await pilot.pause(0.2)
         helped = screen_text(app)

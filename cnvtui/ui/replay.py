@@ -108,6 +108,10 @@ class ReplayApp(DashboardApp):
         self.replay.seek(self.replay.end)
         self._moved()
 
+    def on_time_bar_seek(self, message: TimeBar.Seek) -> None:
+        self.replay.seek(message.when)
+        self._moved()
+
     def action_speed(self, step: int) -> None:
         current = self.replay.speed
         index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - current))

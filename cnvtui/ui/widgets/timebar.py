@@ -3,7 +3,7 @@
 One line above the footer: play state and speed, the recorded moment being shown, a bar over
 the recording's span, the offset from its start, and what is wrong with the file (cut off
 mid-write) when something is. It reads the replay source on a timer, so it moves while the
-recording plays without any event arriving.
+recording plays without any event arriving. A click on the bar seeks there.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widgets import Static
 
 from cnvtui.kube.replay import ReplaySource
@@ -44,9 +46,18 @@ class TimeBar(Static):
     }
     """
 
+    class Seek(Message):
+        """The user clicked the bar: show the recorded moment `when`."""
+
+        def __init__(self, when: float) -> None:
+            super().__init__()
+            self.when = when
+
     def __init__(self, source: ReplaySource) -> None:
         super().__init__(id="timebar")
         self.source = source
+        self._track = (0, 0)
+        """Where the bar was last drawn: its first cell and its width."""
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH, self.refresh)
@@ -71,7 +82,18 @@ class TimeBar(Static):
         fraction = 1.0 if span <= 0 else min(1.0, max(0.0, (now - s.start) / span))
         done = min(room - 1, int(fraction * (room - 1)))
         bar = Text("━" * done, r.BUSY).append("●", "bold").append("─" * (room - 1 - done), r.DIM)
+        self._track = (left.cell_len, room)
         return left.append_text(bar).append_text(right)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on the bar jumps to that point of the recording."""
+        offset = event.get_content_offset(self)
+        first, room = self._track
+        if offset is None or room < 2 or not first <= offset.x < first + room:
+            return
+        s = self.source
+        fraction = (offset.x - first) / (room - 1)
+        self.post_message(self.Seek(s.start + fraction * max(0.0, s.end - s.start)))
 
     def render(self) -> Text:
         return self.describe(max(20, self.size.width))
