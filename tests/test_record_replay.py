@@ -145,6 +145,13 @@ def _annotate(server: SimServer, annotations: dict[str, str]) -> None:
     )  # fmt: skip
 
 
+def _hco_notes(feed: LiveFeed) -> dict[str, str]:
+    """The HyperConverged's annotations as the feed holds them now."""
+    hco = feed.store.get("hco", "openshift-cnv", "kubevirt-hyperconverged") or {}
+    notes: dict[str, str] = hco.get("metadata", {}).get("annotations", {})
+    return notes
+
+
 async def test_secrets_and_tokens_never_reach_the_file(sim: SimFactory, tmp_path: Path) -> None:
     server = await sim(vmis=2, token=TOKEN)
     path = tmp_path / "secret.cnvrec.gz"
@@ -158,15 +165,7 @@ async def test_secrets_and_tokens_never_reach_the_file(sim: SimFactory, tmp_path
                 "example.com/marker": "done",
             },
         )
-        await _until(
-            lambda: (
-                "example.com/marker"
-                in (feed.store.get("hco", "openshift-cnv", "kubevirt-hyperconverged") or {})
-                .get("metadata", {})
-                .get("annotations", {})
-            ),
-            "the annotations to arrive",
-        )
+        await _until(lambda: "example.com/marker" in _hco_notes(feed), "the annotations")
     raw = gzip.decompress(path.read_bytes()).decode()
     for secret in (TOKEN, JWT, "hunter2", "#cloud-config"):
         assert secret not in raw
@@ -207,15 +206,7 @@ async def test_the_sessions_own_password_and_key_never_reach_the_file(
                     "example.com/c": "end",
                 },
             )
-            await _until(
-                lambda: (
-                    "example.com/c"
-                    in (feed.store.get("hco", "openshift-cnv", "kubevirt-hyperconverged") or {})
-                    .get("metadata", {})
-                    .get("annotations", {})
-                ),
-                "the annotations to arrive",
-            )
+            await _until(lambda: "example.com/c" in _hco_notes(feed), "the annotations")
     finally:
         await client.close()
     raw = gzip.decompress(path.read_bytes()).decode()

@@ -100,26 +100,9 @@ def test_what_the_fast_path_refuses_goes_back_whole() -> None:
 
 def test_identity_is_always_kept() -> None:
     tiny = Projection("T", {"metadata": ("labels",)})
-    obj = {
-        "metadata": {
-            "name": "a",
-            "namespace": "n",
-            "uid": "u",
-            "resourceVersion": "7",
-            "labels": {"x": "y"},
-            "annotations": {"big": "z"},
-        },
-        "status": {},
-    }
-    want = {
-        "metadata": {
-            "name": "a",
-            "namespace": "n",
-            "uid": "u",
-            "resourceVersion": "7",
-            "labels": {"x": "y"},
-        }
-    }
+    identity = {"name": "a", "namespace": "n", "uid": "u", "resourceVersion": "7"}
+    want = {"metadata": {**identity, "labels": {"x": "y"}}}
+    obj = {"metadata": {**want["metadata"], "annotations": {"big": "z"}}, "status": {}}
     assert tiny.apply(obj) == want
     assert tiny.decode_event(json.dumps({"type": "ADDED", "object": obj}).encode()) == {
         "type": "ADDED",

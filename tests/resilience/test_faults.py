@@ -93,7 +93,8 @@ async def test_compacted_history_relists_and_drops_what_vanished(sim: Sim) -> No
         await until_shows(pilot, LIVE)
         listed = requests.lists
         await outage(server, 0.5, sleep=away)
-        await until(pilot, lambda t: LIVE in t and "data as of" not in t, what="live again")
+        text = await until(pilot, lambda t: LIVE in t and "data as of" not in t, what="live again")
+        assert "restored" in text, "the timeline marks the gap"
         await converged(app, server)
         assert requests.lists >= listed + STREAMS, "every resume got 410 and listed again"
 
