@@ -9,10 +9,9 @@ the loop retries with jittered exponential backoff, honouring Retry-After.
 
 Speed: bodies are read as raw chunks, split on newlines and parsed with the projection's
 msgspec decoder when there is one, else with orjson (several times faster than `json`); no
-model classes. (The line splitting is our own because
-aiohttp's readline refuses lines over a few MB, and objects can be that large.) Changes come
-out in batches, one per list page or chunk read, so the per-event overhead of the hops
-upward is paid per batch.
+model classes. (The line splitting is our own because aiohttp's readline refuses lines over
+a few MB, and objects can be that large.) Changes come out in batches, one per list page or
+chunk read, so the per-event overhead of the hops upward is paid per batch.
 
 Memory: each list page is diffed and handed on as it arrives, and an optional `projection`
 (`cnvtui.kube.projection`) parses only the fields the consumer keeps, so full objects are
