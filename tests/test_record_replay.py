@@ -638,6 +638,7 @@ async def test_a_replayed_vmi_shows_whole_as_recorded_at_the_moment_shown(
         assert title == "YAML (whole, as recorded at the moment shown)"
         shown = screen_text_of(app)
         assert "domain:" in shown and "t: '2'" in shown, shown
+        assert "A recording holds no Events" in shown, shown
     # At the start of the recording the label was not there yet.
     early = ReplaySource(path, paused=True)
     await early.open()

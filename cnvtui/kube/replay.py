@@ -715,6 +715,9 @@ class ReplaySource:
         except (OSError, RecordingError) as exc:
             return str(exc)
 
+    no_events_note = "A recording holds no Events (cnvtui does not watch them)."
+    """What the details screen says instead of an empty Events list."""
+
     async def related_events(self, kind: str, namespace: str, name: str) -> list[Obj]:
         """Recordings hold no core Events."""
         return []

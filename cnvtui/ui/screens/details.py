@@ -47,12 +47,13 @@ def object_yaml(obj: Obj) -> str:
     return yaml.safe_dump(shown, sort_keys=False, allow_unicode=False, width=100)
 
 
-def events_text(events: list[Obj] | None) -> Text:
-    """Events as `kubectl describe` lists them: type, reason, age-ish time, message."""
+def events_text(events: list[Obj] | None, none: str = "No events for this object.") -> Text:
+    """Events as `kubectl describe` lists them: type, reason, age-ish time, message;
+    `none` when there are none."""
     if events is None:
         return Text("loading events…", r.DIM)
     if not events:
-        return Text("No events for this object.", r.DIM)
+        return Text(none, r.DIM)
     text = Text()
     for index, event in enumerate(events[-50:]):
         if index:
@@ -192,4 +193,6 @@ class DetailsScreen(Screen[None]):
         events: list[Obj] = []
         if self._get_events is not None:
             events = await self._get_events(self.ref)
-        self.query_one("#details-events-body", Static).update(events_text(events))
+        none = getattr(getattr(self.app, "source", None), "no_events_note", None)
+        body = events_text(events, none) if isinstance(none, str) else events_text(events)
+        self.query_one("#details-events-body", Static).update(body)
