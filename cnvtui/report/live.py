@@ -22,6 +22,7 @@ from cnvtui.kube.events import KubeEvent, Obj, StreamState
 from cnvtui.kube.hub import WatchHub
 from cnvtui.kube.record import EventSource, Recorder, RecordingError, RecordingSource
 from cnvtui.kube.settings import DEFAULT_SETTINGS, WatchSettings
+from cnvtui.state.slim import PROJECTIONS
 from cnvtui.state.store import Store
 
 __all__ = ["ESSENTIAL", "WATCHED", "LiveFeed", "connect", "find_hco_namespace"]
@@ -120,7 +121,8 @@ class LiveFeed:
         self.hco_namespace = hco_namespace
         self.store = Store(hco_namespace)
         self.clock = clock
-        specs = stream_specs(hco_namespace)
+        # VMIs parsed into the fields the store keeps, unless recording (which keeps them whole).
+        specs = stream_specs(hco_namespace, projections=None if record else PROJECTIONS)
         self.kinds = tuple(dict.fromkeys(w.kind.key for w in WATCHED))
         source: EventSource = HubSource(WatchHub(client, specs, settings=settings))
         self.recorder: Recorder | None = None
