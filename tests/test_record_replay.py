@@ -35,7 +35,7 @@ from cnvtui.kube.events import (
     StreamStatus,
 )
 from cnvtui.kube.record import Recorder, RecordingError, scrub
-from cnvtui.kube.replay import RecordingReader, ReplaySource, scan_recording
+from cnvtui.kube.replay import ObjectFinder, RecordingReader, ReplaySource, scan_recording
 from cnvtui.kube.settings import WatchSettings
 from cnvtui.report.command import run_options
 from cnvtui.report.live import LiveFeed
@@ -307,6 +307,28 @@ async def test_a_note_keeps_its_own_time_when_the_line_time_is_pushed_on(tmp_pat
     got = reader.read(1000)
     reader.close()
     assert got[-1].t == START + 2 and got[-1].event == note
+
+
+async def test_the_object_finder_reads_on_and_starts_over_when_it_must(tmp_path: Path) -> None:
+    """Each new version while the details screen is open costs only the lines since the last
+    search; an earlier moment or another object reads from the top again."""
+    path = tmp_path / "found.cnvrec.gz"
+    await (await _write(path, _story(8))).close()
+    finder = ObjectFinder(path)
+    first, second = "cnv-operator.v4.14.0", "cnv-operator.v4.14.1"
+
+    def phase(name: str, before: int) -> object:
+        got = finder.find("csv", "openshift-cnv", name, before)
+        return got["status"]["phase"] if isinstance(got, dict) else got
+
+    # Line 0 is the header, line 1 the stream state, event i is line i + 2.
+    assert phase(first, 2) == "not in the recording at this moment"
+    assert [phase(first, b) for b in (3, 4, 5, 6, 99)] == [*PHASES, "Succeeded"]
+    assert phase(first, 4) == "InstallReady"  # back in time: read again from the top
+    assert phase(second, 7) == "Pending"  # another object
+    assert phase(first, 99) == "Succeeded"
+    assert finder.find("vmi", "openshift-cnv", first, 99) == "not in the recording at this moment"
+    finder.close()
 
 
 async def test_a_file_cut_mid_write_replays_its_complete_part(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import asyncio
 import collections
 import contextlib
 import json
+import threading
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -40,13 +41,13 @@ from cnvtui.kube.events import (
 from cnvtui.kube.record import FORMAT, NOTE_KIND, VERSION, RecordingError
 
 __all__ = [
+    "ObjectFinder",
     "Recorded",
     "RecordingInfo",
     "RecordingReader",
     "ReplaySource",
     "Rewindable",
     "decode_line",
-    "recorded_object",
     "scan_recording",
 ]
 
@@ -366,34 +367,76 @@ class RecordingInfo:
     problem: str
 
 
-def recorded_object(
-    path: str | Path, kind: str, namespace: str, name: str, before_line: int
-) -> Obj | str:
-    """The object as last recorded before line `before_line` (whole: the recorder keeps
-    every field), or why there is none. One pass over the file, decoding only the lines
-    that name the object."""
-    needle = b'"name":' + json.dumps(name).encode()
-    found: Obj | None = None
-    with RecordingReader(path) as reader:
-        for number, line in reader.raw_lines():
-            if number >= before_line:
+class ObjectFinder:
+    """Finds an object's version as last recorded before a line. The details screen asks
+    again at every new version while a replay plays, so a search for the same object goes
+    on from where the last one stopped instead of reading the file again; one for another
+    object, or for an earlier moment, starts over. Decodes only the lines that name it."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._key: tuple[str, str, str] | None = None
+        self._reader: RecordingReader | None = None
+        self._lines: Iterator[tuple[int, bytes]] = iter(())
+        self._held: tuple[int, bytes] | None = None  # read, but at or past the last bound
+        self._next = 0
+        self._found: Obj | None = None
+        self._lock = threading.Lock()
+
+    def find(self, kind: str, namespace: str, name: str, before_line: int) -> Obj | str:
+        """The object whole (the recorder keeps every field), or why there is none. Runs
+        in a worker thread; one search at a time (they share the reader)."""
+        with self._lock:
+            return self._find(kind, namespace, name, before_line)
+
+    def _find(self, kind: str, namespace: str, name: str, before_line: int) -> Obj | str:
+        key = (kind, namespace, name)
+        if key != self._key or before_line < self._next or self._reader is None:
+            self._drop()
+            self._reader = RecordingReader(self.path)
+            self._reader.open()
+            self._lines = self._reader.raw_lines()
+            self._key, self._next, self._found = key, 0, None
+        needle = b'"name":' + json.dumps(name).encode()
+        while True:
+            raw = self._held or next(self._lines, None)
+            self._held = None
+            if raw is None:
                 break
-            if needle not in line or not line.startswith(_EVENT_PREFIX):
-                continue
-            decoded = decode_line(line)
-            if decoded is None or not isinstance(decoded[1], ObjectChange):
-                continue
-            change = decoded[1]
-            md = change.obj.get("metadata") or {}
-            if (
-                change.kind == kind
-                and md.get("name") == name
-                and (md.get("namespace") or "") == namespace
-            ):
-                found = None if change.type == "DELETED" else change.obj
-    if found is None:
-        return "not in the recording at this moment"
-    return found
+            number, line = raw
+            if number >= before_line:
+                self._held = raw
+                break
+            self._next = number + 1
+            if needle in line and line.startswith(_EVENT_PREFIX):
+                self._take(decode_line(line), kind, namespace, name)
+        self._next = max(self._next, before_line)
+        if self._found is None:
+            return "not in the recording at this moment"
+        return self._found
+
+    def _take(
+        self, decoded: tuple[float, KubeEvent] | None, kind: str, namespace: str, name: str
+    ) -> None:
+        if decoded is None or not isinstance(decoded[1], ObjectChange):
+            return
+        change = decoded[1]
+        md = change.obj.get("metadata") or {}
+        if (
+            change.kind == kind
+            and md.get("name") == name
+            and (md.get("namespace") or "") == namespace
+        ):
+            self._found = None if change.type == "DELETED" else change.obj
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+        self._reader, self._lines, self._held = None, iter(()), None
 
 
 def scan_recording(path: str | Path) -> RecordingInfo:
@@ -488,6 +531,7 @@ class ReplaySource:
         self._want_step = False
         self._want_seek: float | None = None
         self._closed = False
+        self._finder = ObjectFinder(self.path)
 
     # ---- opening and facts
 
@@ -709,10 +753,9 @@ class ReplaySource:
             return "the recording is not open yet"
         before = self._applied_line
         try:
-            return await asyncio.to_thread(
-                recorded_object, self.path, kind, namespace, name, before
-            )
+            return await asyncio.to_thread(self._finder.find, kind, namespace, name, before)
         except (OSError, RecordingError) as exc:
+            await asyncio.to_thread(self._finder.close)
             return str(exc)
 
     no_events_note = "A recording holds no Events (cnvtui does not watch them)."
@@ -725,6 +768,7 @@ class ReplaySource:
     async def close(self) -> None:
         self._closed = True
         self._poke()
+        await asyncio.to_thread(self._finder.close)
         if self._reader is not None:
             async with self._io:
                 self._reader.close()
