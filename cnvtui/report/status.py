@@ -9,6 +9,7 @@ and timeouts move) and hand them to the `Watcher` and/or the `Waiter`.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,22 +148,18 @@ async def run_live(options: StatusOptions, out: TextIO, err: TextIO) -> int:
 async def _sync(feed: LiveFeed, options: StatusOptions, deadline: float | None) -> None:
     """The first complete answer, within `--sync-timeout` and what is left of `--timeout`;
     running out of the latter is a timeout (7), not an unreachable server (3)."""
-    within = options.sync_timeout
-    if deadline is not None:
-        left = max(0.0, deadline - asyncio.get_running_loop().time())
-        if left < within:
-            try:
-                await feed.sync(left)
-            except StatusFailure as exc:
-                if exc.code != ExitCode.UNREACHABLE or options.timeout is None:
-                    raise
-                waited = human_duration(options.timeout)
-                goal = options.wait_for.value if options.wait_for is not None else "the cluster"
-                raise StatusFailure(
-                    f"timed out after {waited} waiting for {goal}: {exc}", ExitCode.TIMEOUT
-                ) from None
-            return
-    await feed.sync(within)
+    left = math.inf if deadline is None else deadline - asyncio.get_running_loop().time()
+    if left >= options.sync_timeout or options.wait_for is None:
+        await feed.sync(options.sync_timeout)
+        return
+    try:
+        await feed.sync(max(0.0, left))
+    except StatusFailure as exc:
+        if exc.code != ExitCode.UNREACHABLE:
+            raise
+        waited = human_duration(options.timeout or 0.0)
+        message = f"timed out after {waited} waiting for {options.wait_for.value}: {exc}"
+        raise StatusFailure(message, ExitCode.TIMEOUT) from None
 
 
 async def _first_contact(
